@@ -1,0 +1,3 @@
+from imr_llm.cli import main
+
+main()

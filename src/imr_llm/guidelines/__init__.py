@@ -1,0 +1,1 @@
+"""(package; public names re-exported here)"""
