@@ -1,5 +1,28 @@
-"""Case files -> `CaseFile`: documents with ids, pages and numbered lines."""
+"""Case files -> `CaseFile`: documents with ids, pages and numbered lines; rendering; splitting."""
 
+from imr_llm.records._load import SUPPORTED_SUFFIXES, case_from_text, load_case, read_document
 from imr_llm.records._models import CaseFile, Document, Line
+from imr_llm.records._render import (
+    estimate_tokens,
+    find_line,
+    line_ref,
+    render_case,
+    render_document,
+    split_case,
+)
 
-__all__ = ["CaseFile", "Document", "Line"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "CaseFile",
+    "Document",
+    "Line",
+    "case_from_text",
+    "estimate_tokens",
+    "find_line",
+    "line_ref",
+    "load_case",
+    "read_document",
+    "render_case",
+    "render_document",
+    "split_case",
+]

@@ -1,0 +1,131 @@
+"""Read case-file documents (.txt, .md, .pdf, or directories of them) into a `CaseFile`.
+
+Document ids are ``D1``, ``D2``, ... in the order the files are read: the paths as given, each
+directory expanded to its supported files in sorted (path) order. Short ids keep the prompts
+small for the local model; `Document.source` keeps the file path, and the ids are stable for a
+given set of files. Lines are numbered from 1 within a document, exactly as in the file (blank
+lines count, so ``[D1:12]`` is line 12 of the file's text); pages come from PDF pages or form
+feeds (``\\f``) in text files. Error messages name the file, never its content (PHI).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from imr_llm._errors import RecordsError
+from imr_llm.records._models import CaseFile, Document, Line
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
+
+
+def _lines_from_pages(pages: list[str]) -> list[Line]:
+    lines: list[Line] = []
+    number = 0
+    for page_no, page in enumerate(pages, start=1):
+        for raw in page.splitlines():
+            number += 1
+            lines.append(Line(number=number, page=page_no, text=raw.rstrip()))
+    return lines
+
+
+def _read_text(path: Path) -> list[str]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        msg = f"cannot read file ({exc.strerror or type(exc).__name__})"
+        raise RecordsError(msg, path=path) from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise RecordsError("not a UTF-8 or Windows-1252 text file", path=path) from exc
+    if "\x00" in text:
+        raise RecordsError("looks like a binary file, not text", path=path)
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\f")
+
+
+def _read_pdf(path: Path) -> list[str]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception as exc:  # pypdf raises several types (incl. missing crypto deps)
+                raise RecordsError("encrypted PDF that cannot be opened", path=path) from exc
+            if not ok:
+                raise RecordsError(
+                    "encrypted PDF that cannot be opened without a password", path=path
+                )
+        return [page.extract_text() or "" for page in reader.pages]
+    except RecordsError:
+        raise
+    except (PdfReadError, OSError, ValueError, KeyError) as exc:
+        raise RecordsError(f"unreadable PDF ({type(exc).__name__})", path=path) from exc
+
+
+def read_document(path: str | Path, doc_id: str) -> Document:
+    """Read one file into a `Document` with id `doc_id`."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise RecordsError(
+            f"unsupported file type {suffix or '(none)'!r}; expected one of "
+            + ", ".join(SUPPORTED_SUFFIXES),
+            path=path,
+        )
+    if not path.is_file():
+        raise RecordsError("no such file", path=path)
+    pages = _read_pdf(path) if suffix == ".pdf" else _read_text(path)
+    lines = _lines_from_pages(pages)
+    if not any(line.text.strip() for line in lines):
+        raise RecordsError("empty document (no text could be extracted)", path=path)
+    return Document(id=doc_id, source=str(path), pages=max(len(pages), 1), lines=lines)
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                f
+                for f in path.rglob("*")
+                if f.is_file()
+                and f.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
+            if not found:
+                raise RecordsError("directory has no .txt, .md or .pdf files", path=path)
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise RecordsError("no such file or directory", path=path)
+    return files
+
+
+def load_case(paths: str | Path | Iterable[str | Path]) -> CaseFile:
+    """Load files and/or directories (expanded in sorted order) into one `CaseFile`."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files = _expand(paths)
+    if not files:
+        raise RecordsError("no case-file documents given")
+    return CaseFile(documents=[read_document(f, f"D{i}") for i, f in enumerate(files, start=1)])
+
+
+def case_from_text(text: str, *, doc_id: str = "D1", source: str = "<text>") -> CaseFile:
+    """Wrap a text (e.g. a letter's clinical case summary) as a one-document `CaseFile`."""
+    pages = text.replace("\r\n", "\n").replace("\r", "\n").split("\f")
+    lines = _lines_from_pages(pages)
+    if not any(line.text.strip() for line in lines):
+        raise RecordsError("empty text", path=source)
+    return CaseFile(
+        documents=[Document(id=doc_id, source=source, pages=max(len(pages), 1), lines=lines)]
+    )
