@@ -1,0 +1,113 @@
+"""A loaded excerpt library with BM25 retrieval (rank-bm25's Okapi BM25)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rank_bm25 import BM25Okapi
+
+from imr_llm.guidelines._citation import citation_for
+from imr_llm.guidelines._models import Excerpt
+from imr_llm.guidelines._tokens import BODY_PART_WEIGHT, BODY_PARTS, tokenize
+from imr_llm.letters._models import GuidelineCitation
+
+
+class _LuceneBM25(BM25Okapi):
+    """Okapi BM25 with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), which is never
+    negative or zero: with plain Okapi idf a term found in half of a small library scores 0."""
+
+    def _calc_idf(self, nd: dict[str, int]) -> None:
+        self.idf = {
+            word: math.log(1 + (self.corpus_size - freq + 0.5) / (freq + 0.5))
+            for word, freq in nd.items()
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieval result: the excerpt and its BM25 score (higher is better)."""
+
+    excerpt: Excerpt
+    score: float
+
+
+class Library:
+    """An immutable set of excerpts, indexed for BM25 retrieval."""
+
+    def __init__(self, excerpts: Sequence[Excerpt], *, source: str = "") -> None:
+        if not excerpts:
+            raise ValueError("a guideline library needs at least one excerpt")
+        self.source = source
+        self._excerpts = tuple(excerpts)
+        self._by_id = {e.id: e for e in self._excerpts}
+        if len(self._by_id) != len(self._excerpts):
+            raise ValueError("duplicate excerpt ids")
+        corpus = [tokenize(e.search_text()) for e in self._excerpts]
+        self._bm25 = _LuceneBM25(corpus)
+
+    def __len__(self) -> int:
+        return len(self._excerpts)
+
+    def __iter__(self) -> Iterator[Excerpt]:
+        return iter(self._excerpts)
+
+    def __contains__(self, excerpt_id: object) -> bool:
+        return excerpt_id in self._by_id
+
+    def __repr__(self) -> str:
+        return f"Library({len(self)} excerpts from {self.source or '<memory>'})"
+
+    @property
+    def excerpts(self) -> tuple[Excerpt, ...]:
+        return self._excerpts
+
+    def get(self, excerpt_id: str) -> Excerpt:
+        """The excerpt with this id (KeyError if absent)."""
+        return self._by_id[excerpt_id]
+
+    def topics(self) -> dict[str, int]:
+        """Excerpt count per topic."""
+        counts: dict[str, int] = {}
+        for excerpt in self._excerpts:
+            counts[excerpt.topic] = counts.get(excerpt.topic, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def search(self, query: str, k: int = 3) -> list[Hit]:
+        """The `k` best-scoring excerpts for `query`, best first; excerpts sharing no term with
+        the query are never returned (so the list may be shorter than `k`)."""
+        if k < 1:
+            return []
+        tokens = tokenize(query)
+        if not tokens:
+            return []
+        scores = self._scores(tokens)
+        query_terms = set(tokens)
+        ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], self._excerpts[i].id))
+        hits = []
+        for i in ranked:
+            if scores[i] <= 0 or not query_terms.intersection(self._bm25.doc_freqs[i]):
+                continue
+            hits.append(Hit(self._excerpts[i], float(scores[i])))
+            if len(hits) == k:
+                break
+        return hits
+
+    def retrieve(self, query: str, k: int = 3) -> list[Excerpt]:
+        """The `k` most relevant excerpts for a request such as 'Norco 10/325mg #90'."""
+        return [hit.excerpt for hit in self.search(query, k)]
+
+    def citation(self, excerpts: Sequence[Excerpt]) -> GuidelineCitation:
+        """One MAXIMUS guideline line citing several excerpts (see `citation_for`)."""
+        return citation_for(excerpts)
+
+    def _scores(self, tokens: list[str]) -> list[float]:
+        """BM25 scores with body-part terms down-weighted (see `BODY_PART_WEIGHT`)."""
+        treatment = [t for t in tokens if t not in BODY_PARTS]
+        body = [t for t in tokens if t in BODY_PARTS]
+        main = self._bm25.get_scores(treatment) if treatment else [0.0] * len(self)
+        if not body:
+            return [float(x) for x in main]
+        extra = self._bm25.get_scores(body)
+        return [float(m) + BODY_PART_WEIGHT * float(b) for m, b in zip(main, extra, strict=True)]

@@ -1,0 +1,241 @@
+"""Tokenization for BM25: lowercase, strip punctuation, drop doses and counts, light stemming,
+and a small table of medical abbreviations and brand names expanded to guideline terms.
+
+The same function tokenizes excerpts and queries, so an expansion helps in both directions
+("Norco" in a letter's quote and "opioid" in a request meet on the same tokens).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Phrases rewritten before splitting (hyphens and slashes would otherwise break them apart).
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\bx-?rays?\b", " xray "),
+        (r"\bemg\s*/\s*nc[sv]\b", " emg ncs "),
+        (r"\bpost-?op(?:erative)?\b", " postoperative "),
+        (r"\bpre-?op(?:erative)?\b", " preoperative "),
+        (r"\bhome[- ]health\b", " homehealth "),
+        (r"\bwork[- ]hardening\b", " workhardening "),
+        (r"\bwork[- ]conditioning\b", " workconditioning "),
+        (r"\banti-inflammator", "antiinflammator"),
+        (r"\bnon-steroidal\b", "nonsteroidal"),
+        (r"\besis\b", " esi "),
+        (r"\bmri'?s\b", " mri "),
+        # body parts are canonicalized, never expanded, so they do not outweigh the treatment
+        (r"\blow(?:er)?[- ]back\b", " lumbar "),
+        (r"\blumbosacral\b", " lumbar "),
+        (r"\bneck\b", " cervical "),
+        (r"\bphysio(?:therapy)?\b", " physical therapy "),
+    )
+)
+
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    # therapies
+    "pt": ("physical", "therapy"),
+    "ot": ("occupational", "therapy"),
+    "chiro": ("chiropractic", "manipulation", "manual"),
+    "chiropractic": ("manipulation", "manual"),
+    "chirophysio": ("chiropractic", "manipulation", "manual", "physical", "therapy"),
+    "cmt": ("chiropractic", "manipulation"),
+    "acupuncture": ("acupuncture",),
+    "electroacupuncture": ("acupuncture", "electrical", "stimulation"),
+    "tens": ("transcutaneous", "electrical", "nerve", "stimulation", "tens"),
+    "estim": ("electrical", "stimulation"),
+    "workhardening": ("work", "hardening", "conditioning"),
+    "workconditioning": ("work", "conditioning", "hardening"),
+    "frp": ("functional", "restoration", "program"),
+    "fce": ("functional", "capacity", "evaluation"),
+    "cbt": ("cognitive", "behavioral", "psychological", "therapy"),
+    "homehealth": ("home", "health", "services"),
+    # medications
+    "norco": ("opioid", "hydrocodone"),
+    "vicodin": ("opioid", "hydrocodone"),
+    "hydrocodone": ("opioid",),
+    "percocet": ("opioid", "oxycodone"),
+    "oxycodone": ("opioid",),
+    "oxycontin": ("opioid", "oxycodone"),
+    "ultram": ("opioid", "tramadol"),
+    "tramadol": ("opioid",),
+    "trezix": ("opioid", "dihydrocodeine"),
+    "morphine": ("opioid",),
+    "opiate": ("opioid",),
+    "narcotic": ("opioid",),
+    "flexeril": ("muscle", "relaxant", "cyclobenzaprine"),
+    "cyclobenzaprine": ("muscle", "relaxant"),
+    "soma": ("muscle", "relaxant", "carisoprodol"),
+    "carisoprodol": ("muscle", "relaxant"),
+    "tizanidine": ("muscle", "relaxant"),
+    "zanaflex": ("muscle", "relaxant", "tizanidine"),
+    "baclofen": ("muscle", "relaxant"),
+    "methocarbamol": ("muscle", "relaxant"),
+    "motrin": ("nsaid", "ibuprofen"),
+    "ibuprofen": ("nsaid",),
+    "naproxen": ("nsaid",),
+    "anaprox": ("nsaid", "naproxen"),
+    "meloxicam": ("nsaid",),
+    "mobic": ("nsaid", "meloxicam"),
+    "celebrex": ("nsaid",),
+    "diclofenac": ("nsaid",),
+    "antiinflammatory": ("nsaid",),
+    "omeprazole": ("proton", "pump", "inhibitor", "gastrointestinal"),
+    "prilosec": ("proton", "pump", "inhibitor", "gastrointestinal"),
+    "ppi": ("proton", "pump", "inhibitor", "gastrointestinal"),
+    "lidoderm": ("topical", "lidocaine"),
+    "compound": ("topical", "compounded"),
+    "compounded": ("topical",),
+    "cream": ("topical",),
+    "flurbiprofen": ("topical", "nsaid"),
+    "gabapentin": ("antiepilepsy", "neuropathic"),
+    "neurontin": ("antiepilepsy", "gabapentin"),
+    "lyrica": ("antiepilepsy", "pregabalin"),
+    "ambien": ("insomnia", "sleep"),
+    "zolpidem": ("insomnia", "sleep"),
+    # tests and imaging
+    "mri": ("mri", "magnetic", "resonance", "imaging"),
+    "ct": ("computed", "tomography", "imaging"),
+    "xray": ("xray", "radiograph", "imaging"),
+    "radiograph": ("xray", "imaging"),
+    "emg": ("electromyography", "electrodiagnostic", "emg"),
+    "ncs": ("nerve", "conduction", "electrodiagnostic"),
+    "ncv": ("nerve", "conduction", "electrodiagnostic"),
+    "electrodiagnostic": ("emg",),
+    "ssep": ("somatosensory", "evoked", "potential", "electrodiagnostic"),
+    "udt": ("urine", "drug", "testing"),
+    "uds": ("urine", "drug", "testing"),
+    "tox": ("urine", "drug", "testing"),
+    "ekg": ("electrocardiogram",),
+    "ecg": ("electrocardiogram",),
+    # procedures and equipment
+    "esi": ("epidural", "steroid", "injection"),
+    "epidural": ("injection",),
+    "prp": ("platelet", "rich", "plasma", "injection"),
+    "dme": ("durable", "medical", "equipment"),
+    "orthosis": ("brace",),
+    "arthroscopy": ("surgery", "arthroscopic"),
+    "arthroscopic": ("surgery",),
+    "meniscectomy": ("surgery", "meniscus"),
+    "postoperative": ("postoperative", "postsurgical", "surgery"),
+    "preoperative": ("preoperative", "surgery", "clearance"),
+}
+
+BODY_PARTS = frozenset(
+    {
+        "lumbar",
+        "cervical",
+        "thoracic",
+        "spine",
+        "back",
+        "knee",
+        "shoulder",
+        "elbow",
+        "wrist",
+        "hand",
+        "finger",
+        "hip",
+        "pelvis",
+        "ankle",
+        "foot",
+        "toe",
+        "head",
+        "extremity",
+        "extremitie",
+        "upper",
+        "lower",
+        "leg",
+        "arm",
+    }
+)
+"""Body-part tokens: they break ties between excerpts of one treatment but must not decide the
+treatment topic (an MRI excerpt mentions 'lumbar' more than a physical therapy one does)."""
+
+BODY_PART_WEIGHT = 0.35
+
+STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "per",
+        "the",
+        "to",
+        "with",
+        "without",
+        "times",
+        "time",
+        "x",
+        "request",
+        "requested",
+        "requests",
+        "additional",
+        "left",
+        "right",
+        "bilateral",
+        "unspecified",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "twelve",
+        "week",
+        "weeks",
+        "session",
+        "sessions",
+        "visit",
+        "visits",
+        "patient",
+        "injured",
+        "worker",
+    }
+)
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+_NUMBERISH = re.compile(r"^(?:\d+[a-z]{0,3}|\d+x\d+|x\d+)$")
+_SUFFIX_EXCEPTIONS = ("ss", "us", "is", "ys")
+
+
+def stem(token: str) -> str:
+    """Very light plural stripping: 'injections' -> 'injection', 'studies' -> 'study'."""
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(_SUFFIX_EXCEPTIONS):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25 (order kept, duplicates kept: BM25 counts term frequency)."""
+    lowered = text.lower().replace("'s", "")
+    for pattern, replacement in _PHRASES:
+        lowered = pattern.sub(replacement, lowered)
+    tokens: list[str] = []
+    for raw in _TOKEN.findall(lowered):
+        if raw in STOPWORDS or _NUMBERISH.match(raw):
+            continue
+        token = raw if raw in SYNONYMS else stem(raw)
+        tokens.append(token)
+        tokens.extend(t for t in SYNONYMS.get(token, ()) if t != token)
+    return tokens

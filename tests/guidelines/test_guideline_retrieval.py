@@ -1,0 +1,71 @@
+"""BM25 retrieval over the starter library returns the right topic for typical requests."""
+
+from __future__ import annotations
+
+import pytest
+
+from imr_llm.guidelines import Excerpt, Library, load_library
+from imr_llm.guidelines._tokens import tokenize
+
+
+@pytest.fixture(scope="module")
+def library() -> Library:
+    return load_library()
+
+
+@pytest.mark.parametrize(
+    ("request_text", "topic"),
+    [
+        ("Physical therapy 2x6 lumbar spine", "physical medicine"),
+        ("Additional PT 3x2 for the neck", "physical medicine"),
+        ("Norco 10/325mg #90", "opioids"),
+        ("Ultram 50mg #60", "opioids"),
+        ("MRI of the lumbar spine", "low back imaging"),
+        ("TENS unit rental", "TENS and electrical stimulation"),
+        ("Flexeril 10mg #90", "muscle relaxants"),
+        ("Chiropractic care for the low back; six sessions", "chiropractic and manipulation"),
+        ("Acupuncture 2 times a week for 3 weeks", "acupuncture"),
+    ],
+)
+def test_top_hit_topic(library: Library, request_text: str, topic: str) -> None:
+    hits = library.retrieve(request_text, k=3)
+    assert hits, request_text
+    assert hits[0].topic == topic, [h.id for h in hits]
+
+
+def test_k_limits_and_order(library: Library) -> None:
+    hits = library.search("physical therapy", k=2)
+    assert len(hits) == 2
+    assert hits[0].score >= hits[1].score
+    assert library.search("physical therapy", k=0) == []
+
+
+def test_unrelated_query_returns_nothing(library: Library) -> None:
+    assert library.retrieve("the of and", k=3) == []
+    assert library.retrieve("zzzz qqqq", k=3) == []
+
+
+def test_retrieve_returns_excerpts(library: Library) -> None:
+    hits = library.retrieve("Norco", k=3)
+    assert all(isinstance(h, Excerpt) for h in hits)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Norco 10/325mg #90", {"norco", "opioid", "hydrocodone"}),
+        ("PT 2x6", {"physical", "therapy"}),
+        ("ESI L4-5", {"esi", "epidural", "steroid", "injection"}),
+        ("X-rays of the cervical spine", {"xray", "radiograph", "cervical", "spine"}),
+        ("TENS unit", {"tens", "transcutaneous", "unit"}),
+        ("low back", {"lumbar"}),
+    ],
+)
+def test_tokenize_expands_synonyms(text: str, expected: set[str]) -> None:
+    assert expected <= set(tokenize(text))
+
+
+def test_tokenize_drops_doses_counts_and_stopwords() -> None:
+    tokens = tokenize("Norco 10/325mg #90 for the left knee, 2x6")
+    assert not any(t[0].isdigit() for t in tokens)
+    assert "the" not in tokens and "left" not in tokens
