@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from imr_llm.drafting._models import CaseSummary, ItemDraft
+from imr_llm.drafting._models import CaseSummary, ItemDraft, LetterDraft
 from imr_llm.evals._case_meta import SyntheticCase
 from imr_llm.letters._models import DecisionLetter
 from imr_llm.records._models import CaseFile
@@ -21,6 +21,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "case_file": CaseFile,
     "case_summary": CaseSummary,
     "item_draft": ItemDraft,
+    "letter_draft": LetterDraft,
     "synthetic_case": SyntheticCase,
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from imr_llm._models import Contract
 from imr_llm.letters._models import Decision, GuidelineCitation
@@ -71,7 +71,13 @@ class CaseSummary(Contract):
     work_status: str | None = None
     ur_history: list[URDecision] = Field(default_factory=list)
     disputed_requests: list[str] = Field(default_factory=list)
-    facts: list[Fact] = Field(default_factory=list, description="Scalar facts with evidence.")
+    facts: list[Fact] = Field(
+        default_factory=list,
+        description="Every extracted fact with its evidence: scalars (name = 'age', 'sex', "
+        "'date_of_injury', 'mechanism', 'work_status', 'exam_date', 'request_date') and list "
+        "items (name = the list, e.g. 'diagnoses'); evidence is empty when no line supports it "
+        "(then a grounding issue says so).",
+    )
     prose: str = Field(default="", description="CLINICAL CASE SUMMARY in the letters' register.")
     grounding: list[GroundingIssue] = Field(default_factory=list)
 
@@ -96,4 +102,45 @@ class ItemDraft(Contract):
     criteria: list[CriterionCheck] = Field(default_factory=list)
     rationale: str = Field(description="Ends on medical necessity, in the letters' register.")
     excerpt_ids: list[str] = Field(default_factory=list)
+    decision_source: Literal["model", "checklist"] = Field(
+        default="model",
+        description="model: the model's decision (consistent with its checklist); checklist: "
+        "derived from the checklist because the model's decisions kept contradicting it.",
+    )
     grounding: list[GroundingIssue] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _decision_follows_checklist(self) -> ItemDraft:
+        if self.criteria:
+            problem = checklist_contradiction(self.decision, [c.status for c in self.criteria])
+            if problem:
+                raise ValueError(problem)
+        return self
+
+
+def checklist_contradiction(decision: str, statuses: list[str]) -> str | None:
+    """Why `decision` contradicts the checklist `statuses`, or None if it follows from it.
+
+    Overturned (medically necessary) needs every criterion met; Upheld (the denial stands)
+    needs at least one criterion not met or not documented.
+    """
+    unmet = [i + 1 for i, s in enumerate(statuses) if s != "met"]
+    if decision == "Overturned" and unmet:
+        return (
+            "decision Overturned contradicts the checklist: criteria "
+            f"{', '.join(f'c{i}' for i in unmet)} are not met or not documented"
+        )
+    if decision == "Upheld" and statuses and not unmet:
+        return "decision Upheld contradicts the checklist: every criterion is met"
+    return None
+
+
+class LetterDraft(Contract):
+    """A whole drafted IMR final determination letter: summary, items and rendered text."""
+
+    case_number: str | None = Field(default=None, description="e.g. CM17-0005177, if stated.")
+    prompts_version: str = Field(description="Content hash of the prompt templates used.")
+    model: str | None = Field(default=None, description="Model that drafted it.")
+    summary: CaseSummary
+    items: list[ItemDraft]
+    text: str = Field(description="The letter in the official section order.")

@@ -1,0 +1,203 @@
+"""Prompt templates: a `PromptSet` loaded from a directory of ``*.j2`` files.
+
+Where the templates live:
+
+- ``prompts/`` at the repository root is the canonical, human-edited copy.
+- ``imr_llm/drafting/prompts/`` is the same files shipped as package data, so an installed
+  package works without the repository. It is generated (``python -m imr_llm.drafting._prompts``,
+  like ``schemas/``) and a test fails when it drifts from ``prompts/``.
+- `load_prompts()` with no directory uses the repository copy when running from a checkout,
+  else the packaged copy. `load_prompts(DIR)` overlays a user directory on the defaults: a file
+  there replaces the default template of the same name, the others stay.
+
+Every template is compiled by a jinja2 `SandboxedEnvironment` with `StrictUndefined` (an unknown
+variable is an error, not an empty string). Records, excerpts and requests are passed as
+VARIABLES: their text is inserted as data and never compiled as template source, so a record
+containing ``{{ 7*7 }}`` comes out unchanged. The set's `version` is a hash of the effective
+templates' names and contents, so any edit changes it (and with it the model-call cache key).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from imr_llm._errors import PromptError
+
+SUFFIX = ".j2"
+_HEADER = re.compile(r"\A\s*\{#-?\s*(.*?)\s*-?#\}", re.DOTALL)
+_PACKAGED = "prompts"
+
+
+def repo_prompts_dir() -> Path | None:
+    """``prompts/`` of the source checkout this module runs from, if any."""
+    root = Path(__file__).resolve().parents[3]
+    candidate = root / "prompts"
+    if (root / "pyproject.toml").is_file() and any(candidate.glob(f"*{SUFFIX}")):
+        return candidate
+    return None
+
+
+def packaged_prompts_dir() -> Path:
+    """The copy shipped inside the package."""
+    return Path(str(resources.files("imr_llm.drafting").joinpath(_PACKAGED)))
+
+
+def default_prompts_dir() -> Path:
+    return repo_prompts_dir() or packaged_prompts_dir()
+
+
+def letter_date(value: dt.date | str | None) -> str:
+    """A date the way the letters' summaries write it: 11-2-16."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value)
+    return f"{value.month}-{value.day}-{value.year % 100:02d}"
+
+
+def join_and(items: Iterable[Any]) -> str:
+    """'a', 'a and b', 'a, b, and c'."""
+    parts = [str(i) for i in items if str(i).strip()]
+    if len(parts) <= 2:
+        return " and ".join(parts)
+    return ", ".join(parts[:-1]) + ", and " + parts[-1]
+
+
+def sentence(text: Any) -> str:
+    """Strip and drop a trailing period so templates can add their own."""
+    return str(text).strip().rstrip(".").strip()
+
+
+def _environment(templates: dict[str, str]) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=jinja2.DictLoader(templates),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(letter_date=letter_date, join_and=join_and, sentence=sentence)
+    return env
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """Named templates plus a content-hash version."""
+
+    templates: dict[str, str]
+    sources: dict[str, str] = field(default_factory=dict)
+    """Template name -> file it was read from."""
+
+    @cached_property
+    def version(self) -> str:
+        digest = hashlib.sha256()
+        for name in sorted(self.templates):
+            digest.update(name.encode() + b"\0" + self.templates[name].encode() + b"\0")
+        return digest.hexdigest()[:12]
+
+    @cached_property
+    def _env(self) -> SandboxedEnvironment:
+        env = _environment(self.templates)
+        for name in self.templates:  # compile all now: a syntax error names its file
+            try:
+                env.get_template(name)
+            except jinja2.TemplateSyntaxError as exc:
+                raise PromptError(
+                    f"template syntax error at line {exc.lineno}: {exc.message}",
+                    path=self.sources.get(name, name),
+                ) from exc
+        return env
+
+    def names(self) -> list[str]:
+        return sorted(self.templates)
+
+    def source(self, name: str) -> str:
+        try:
+            return self.templates[name]
+        except KeyError:
+            raise PromptError(f"no template {name!r}; have: {', '.join(self.names())}") from None
+
+    def description(self, name: str) -> str:
+        """The template's header comment (what it asks the model for, or renders)."""
+        match = _HEADER.match(self.source(name))
+        return " ".join(match.group(1).split()) if match else ""
+
+    def render(self, name: str, /, **variables: Any) -> str:
+        """Render template `name`; variables are data, never compiled as template source."""
+        self.source(name)
+        try:
+            return self._env.get_template(name).render(**variables).strip()
+        except jinja2.UndefinedError as exc:
+            raise PromptError(
+                f"template needs a variable it was not given ({exc.message})",
+                path=self.sources.get(name, name),
+            ) from exc
+        except jinja2.TemplateError as exc:
+            raise PromptError(
+                f"template failed to render ({type(exc).__name__})",
+                path=self.sources.get(name, name),
+            ) from exc
+
+
+def _read_dir(directory: Path) -> tuple[dict[str, str], dict[str, str]]:
+    if not directory.is_dir():
+        raise PromptError("prompt directory not found", path=directory)
+    templates: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for path in sorted(directory.glob(f"*{SUFFIX}")):
+        try:
+            templates[path.stem] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise PromptError(f"cannot read template ({type(exc).__name__})", path=path) from exc
+        sources[path.stem] = str(path)
+    return templates, sources
+
+
+def load_prompts(directory: str | Path | None = None) -> PromptSet:
+    """The default templates, overlaid with `directory`'s ``*.j2`` files if given."""
+    templates, sources = _read_dir(default_prompts_dir())
+    if directory is not None:
+        user_dir = Path(directory)
+        extra, extra_sources = _read_dir(user_dir)
+        if not extra:
+            raise PromptError(f"no *{SUFFIX} templates in directory", path=user_dir)
+        templates.update(extra)
+        sources.update(extra_sources)
+    prompts = PromptSet(templates=templates, sources=sources)
+    prompts._env  # noqa: B018  (compile now so syntax errors surface at load time)
+    return prompts
+
+
+def sync_packaged(source: Path | None = None, target: Path | None = None) -> list[Path]:
+    """Copy the canonical ``prompts/*.j2`` into the package (run after editing prompts)."""
+    source = source or repo_prompts_dir()
+    if source is None:
+        raise PromptError("no repository prompts/ directory to copy from")
+    target = target or Path(__file__).resolve().parent / _PACKAGED
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob(f"*{SUFFIX}"):
+        old.unlink()
+    written = []
+    for path in sorted(source.glob(f"*{SUFFIX}")):
+        shutil.copyfile(path, target / path.name)
+        written.append(target / path.name)
+    return written
+
+
+if __name__ == "__main__":
+    for p in sync_packaged(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
+        print(p)
