@@ -1,1 +1,63 @@
-"""(package; public names re-exported here)"""
+"""Eval harness: datasets -> samples -> predictions -> scores -> metrics.json and reports.
+
+Public API: `run_eval`, `compare_runs`, `load_dataset`, the metric functions and the gates.
+"""
+
+from imr_llm.evals._baselines import BASELINES, ExtractiveBaseline, MajorityBaseline
+from imr_llm.evals._bootstrap import bootstrap, paired_bootstrap
+from imr_llm.evals._case_meta import GoldItem, KeyFacts, PlantedNoise, SyntheticCase
+from imr_llm.evals._compare import compare_runs, load_run
+from imr_llm.evals._gates import Gate, GateResult, check_gates, parse_gate
+from imr_llm.evals._keyfacts import count_facts, recall_precision, summary_key_facts
+from imr_llm.evals._metrics import (
+    accuracy,
+    aggregate,
+    balanced_accuracy,
+    cohen_kappa,
+    confusion_matrix,
+    decision_metrics,
+)
+from imr_llm.evals._results import SampleResult, read_results
+from imr_llm.evals._runner import EvalRun, VariantRun, build_metrics, run_eval
+from imr_llm.evals._samples import Dataset, Sample, load_dataset
+from imr_llm.evals._scoring import chapter_key, result_for
+from imr_llm.evals._text import rouge_l_f1
+
+__all__ = [
+    "BASELINES",
+    "Dataset",
+    "EvalRun",
+    "ExtractiveBaseline",
+    "Gate",
+    "GateResult",
+    "GoldItem",
+    "KeyFacts",
+    "MajorityBaseline",
+    "PlantedNoise",
+    "Sample",
+    "SampleResult",
+    "SyntheticCase",
+    "VariantRun",
+    "accuracy",
+    "aggregate",
+    "balanced_accuracy",
+    "bootstrap",
+    "build_metrics",
+    "chapter_key",
+    "check_gates",
+    "cohen_kappa",
+    "compare_runs",
+    "confusion_matrix",
+    "count_facts",
+    "decision_metrics",
+    "load_dataset",
+    "load_run",
+    "paired_bootstrap",
+    "parse_gate",
+    "read_results",
+    "recall_precision",
+    "result_for",
+    "rouge_l_f1",
+    "run_eval",
+    "summary_key_facts",
+]

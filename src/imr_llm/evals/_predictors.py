@@ -1,0 +1,127 @@
+"""What produces a prediction for a sample: a baseline or a model through `imr_llm.drafting`."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+from imr_llm._errors import InputError
+from imr_llm.drafting._models import CaseSummary, ItemDraft
+from imr_llm.evals._baselines import ExtractiveBaseline, MajorityBaseline, is_baseline
+from imr_llm.evals._samples import Sample, Task
+from imr_llm.llm._model import Model, Usage
+
+
+class Predictor(Protocol):
+    name: str
+
+    def predict(self, sample: Sample) -> tuple[ItemDraft | CaseSummary, Usage]: ...
+
+
+class CaseCache:
+    """Builds (once per case, thread-safely) the `CaseFile` a sample's record stands for."""
+
+    def __init__(self) -> None:
+        self._cases: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def case(self, sample: Sample) -> Any:
+        with self._lock:
+            if sample.case_id in self._cases:
+                return self._cases[sample.case_id]
+        from imr_llm.records import case_from_text, load_case
+
+        if sample.record_paths:
+            case = load_case([Path(p) for p in sample.record_paths])
+        else:
+            case = case_from_text(sample.record_text or "", doc_id="D1", source=sample.source)
+        with self._lock:
+            self._cases[sample.case_id] = case
+        return case
+
+    def text(self, sample: Sample) -> str:
+        if sample.record_text is not None:
+            return sample.record_text
+        case = self.case(sample)
+        return "\n".join(line.text for doc in case.documents for line in doc.lines)
+
+
+def load_guideline_library() -> Any:
+    from imr_llm.guidelines import load_library
+
+    return load_library()
+
+
+class ModelPredictor:
+    """Drafts with a model: `drafting.draft_item` or `drafting.summarize` on the sample's case."""
+
+    def __init__(self, model: Model, task: Task, prompts: Any = None, library: Any = None) -> None:
+        self.model = model
+        self.name = model.name
+        self.prompts = prompts
+        self.library = (
+            library if library is not None or task == "summary" else (load_guideline_library())
+        )
+        self.cases = CaseCache()
+
+    def predict(self, sample: Sample) -> tuple[ItemDraft | CaseSummary, Usage]:
+        from imr_llm import drafting
+
+        case = self.cases.case(sample)
+        if sample.task == "draft":
+            completion = drafting.draft_item(  # type: ignore[attr-defined]
+                case, sample.request or "", self.model, self.library, prompts=self.prompts
+            )
+        else:
+            completion = drafting.summarize(case, self.model, prompts=self.prompts)  # type: ignore[attr-defined]
+        return completion.value, completion.usage
+
+
+def load_prompt_set(directory: str | Path | None) -> tuple[Any, str]:
+    """(PromptSet or None, its version) for a `--prompts` directory; None means the defaults."""
+    from imr_llm import drafting
+
+    loader = getattr(drafting, "load_prompts", None)
+    if directory is None:
+        if loader is None:
+            return None, "default"
+        try:
+            default = loader(None)
+        except (TypeError, InputError):
+            return None, "default"
+        return None, str(getattr(default, "version", "default"))
+    if not Path(directory).is_dir():
+        raise InputError("prompts directory not found", path=directory)
+    if loader is None:  # pragma: no cover - until drafting lands
+        raise InputError("imr_llm.drafting.load_prompts is not available")
+    prompts = loader(Path(directory))
+    return prompts, str(getattr(prompts, "version", "unknown"))
+
+
+def make_predictor(
+    model: str | Model,
+    task: Task,
+    *,
+    prompts: Any = None,
+    cache: bool = True,
+    library: Any = None,
+) -> Predictor:
+    """A baseline for 'baseline/...' specs (no model is ever built for those), else a model
+    from `imr_llm.llm.get_model(spec, cache=cache)` (or the `Model` given)."""
+    if isinstance(model, str) and is_baseline(model):
+        if model == "baseline/majority":
+            return MajorityBaseline()
+        if model == "baseline/extractive":
+            cases = CaseCache()
+            if task == "draft" and library is None:
+                library = load_guideline_library()
+            return ExtractiveBaseline(library, cases.text)
+        raise InputError(
+            f"unknown baseline {model!r} (known: baseline/majority, baseline/extractive)"
+        )
+    if isinstance(model, str):
+        from imr_llm.llm import get_model  # type: ignore[attr-defined]
+
+        model = get_model(model, cache=cache)
+    return ModelPredictor(model, task, prompts=prompts, library=library)

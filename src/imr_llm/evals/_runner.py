@@ -1,0 +1,332 @@
+"""`run_eval`: run samples concurrently, append each result as it completes, score, report.
+
+Layout of `out/` (one prompt variant or none):
+    config.json  results.jsonl  metrics.json  report.md  report.html
+With two or more `prompts` directories, each variant is a sub-run `out/<variant>/` (same
+files) and `out/` holds the side-by-side `comparison.json`, `report.md` and `report.html`.
+
+Failures: a sample whose prediction raises an `ImrLlmError` (endpoint failure, invalid
+record...) is written as an error line, left out of the metrics (counted in `n_errors`) and run
+again on `--resume`. When the first five samples all fail the run stops: the endpoint or the
+prompts are broken, not the samples. Any other exception is a bug and stops the run; what
+completed is kept.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from typing import Any
+
+from tqdm import tqdm
+
+from imr_llm._errors import ImrLlmError, InputError
+from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
+from imr_llm.evals._gates import check_gates
+from imr_llm.evals._metrics import aggregate, headline, usage_metrics
+from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
+from imr_llm.evals._results import ResultsWriter, SampleResult, latest_results, read_results
+from imr_llm.evals._runinfo import check_resumable, run_config, write_json
+from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
+from imr_llm.evals._scoring import error_result, result_for
+from imr_llm.llm._model import Model
+
+ABORT_AFTER = 5
+
+
+@dataclass
+class VariantRun:
+    name: str
+    directory: Path
+    metrics: dict[str, Any]
+
+
+@dataclass
+class EvalRun:
+    out: Path
+    variants: list[VariantRun] = field(default_factory=list)
+    comparison: dict[str, Any] | None = None
+
+
+def predict_one(predictor: Predictor, sample: Sample) -> SampleResult:
+    start = perf_counter()
+    try:
+        value, usage = predictor.predict(sample)
+    except ImrLlmError as exc:
+        return error_result(sample, exc, perf_counter() - start)
+    return result_for(sample, value, usage, perf_counter() - start)
+
+
+def _run_samples(
+    predictor: Predictor,
+    todo: list[Sample],
+    writer: ResultsWriter,
+    *,
+    total: int,
+    max_concurrency: int,
+    progress: bool,
+    label: str,
+) -> None:
+    """Run `todo` on a thread pool; the main thread writes each result as it completes."""
+    bar = tqdm(
+        total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
+    )
+    completed = failed = 0
+    pool = ThreadPoolExecutor(max_workers=max(1, max_concurrency))
+    pending: set[Future[SampleResult]] = set()
+    queue = iter(todo)
+    try:
+        for sample in queue:  # keep at most 2x workers in flight so a stop cancels cleanly
+            pending.add(pool.submit(predict_one, predictor, sample))
+            if len(pending) >= 2 * max(1, max_concurrency):
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                result = future.result()
+                writer.write(result)
+                bar.update(1)
+                completed += 1
+                failed += not result.ok
+                if completed == failed == ABORT_AFTER:
+                    raise ImrLlmError(
+                        f"the first {ABORT_AFTER} samples all failed; stopping "
+                        f"(last: {result.error})"
+                    )
+            for sample in queue:
+                pending.add(pool.submit(predict_one, predictor, sample))
+                if len(pending) >= 2 * max(1, max_concurrency):
+                    break
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        bar.close()
+
+
+def _floor(
+    samples: list[Sample], task: Task, model: str, library: Any
+) -> dict[str, dict[str, Any]]:
+    """Headline metrics of both baselines on the same samples (skipped for a baseline run)."""
+    floor: dict[str, dict[str, Any]] = {}
+    for spec in ("baseline/majority", "baseline/extractive"):
+        if spec == model:
+            continue
+        try:
+            predictor = make_predictor(spec, task, library=library)
+            results = [predict_one(predictor, s) for s in samples]
+        except ImrLlmError as exc:
+            floor[spec] = {"error": f"{type(exc).__name__}: {exc}"}
+            continue
+        ok = [r for r in results if r.ok]
+        floor[spec] = {"n_samples": len(ok), **headline(ok, task)}
+    return floor
+
+
+def build_metrics(
+    results: Sequence[SampleResult],
+    *,
+    task: Task,
+    config: dict[str, Any],
+    dataset: Dataset,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_SEED,
+) -> dict[str, Any]:
+    """The content of metrics.json from the final results (one per sample)."""
+    ok = [r for r in results if r.ok]
+    errors = [r for r in results if not r.ok]
+    return {
+        "task": task,
+        "model": config["model"],
+        "variant": config.get("variant"),
+        "prompts_version": config.get("prompts_version"),
+        "dataset": {
+            "path": dataset.path,
+            "kind": dataset.kind,
+            "n_samples": len(dataset.samples),
+            "skipped_files": [s.model_dump() for s in dataset.skipped],
+        },
+        "n_samples": len(ok),
+        "n_errors": len(errors),
+        "n_cases": len({r.case_id for r in ok}),
+        "metrics": aggregate(ok, task),
+        "intervals": bootstrap(ok, task, n_boot=n_boot, seed=seed),
+        "bootstrap": {"n_boot": n_boot, "seed": seed, "level": LEVEL, "unit": "case"},
+        "usage": usage_metrics(results),
+        "errors": [{"sample_id": r.sample_id, "error": r.error} for r in errors[:50]],
+    }
+
+
+def _run_variant(
+    *,
+    dataset: Dataset,
+    samples: list[Sample],
+    task: Task,
+    model: str | Model,
+    variant: str | None,
+    prompts_dir: Path | None,
+    run_dir: Path,
+    options: dict[str, Any],
+    floor: dict[str, dict[str, Any]] | None,
+    library: Any,
+) -> VariantRun:
+    from imr_llm.evals._report_html import write_html_report
+    from imr_llm.evals._report_md import write_md_report
+
+    prompts, prompts_version = load_prompt_set(prompts_dir)
+    spec = model if isinstance(model, str) else model.name
+    config = run_config(
+        task=task,
+        dataset=dataset.path,
+        dataset_kind=dataset.kind,
+        n_samples=len(samples),
+        samples_fingerprint=sample_fingerprint(samples),
+        model=spec,
+        variant=variant,
+        prompts_dir=str(prompts_dir) if prompts_dir else None,
+        prompts_version=prompts_version,
+        **options,
+    )
+    results_path = run_dir / "results.jsonl"
+    if options["overwrite"] and run_dir.exists():
+        for name in ("results.jsonl", "metrics.json", "report.md", "report.html"):
+            (run_dir / name).unlink(missing_ok=True)
+    if options["resume"]:
+        check_resumable(run_dir, config)
+    elif results_path.exists() and results_path.stat().st_size > 0:
+        raise InputError(
+            "results already exist; use --resume to continue or --overwrite", path=run_dir
+        )
+    write_json(run_dir / "config.json", config)
+    ids = {s.id for s in samples}
+    done = {
+        sid for sid, r in latest_results(read_results(results_path)).items() if r.ok and sid in ids
+    }
+    todo = [s for s in samples if s.id not in done]
+    if todo:
+        predictor = make_predictor(
+            model, task, prompts=prompts, cache=options["cache"], library=library
+        )
+        with ResultsWriter(results_path) as writer:
+            _run_samples(
+                predictor,
+                todo,
+                writer,
+                total=len(samples),
+                max_concurrency=options["max_concurrency"],
+                progress=options["progress"],
+                label=variant or spec,
+            )
+    latest = latest_results(read_results(results_path))
+    results = [latest[s.id] for s in samples if s.id in latest]
+    metrics = build_metrics(
+        results,
+        task=task,
+        config=config,
+        dataset=dataset,
+        n_boot=options["n_boot"],
+        seed=options["seed"],
+    )
+    if floor is not None:
+        metrics["floor"] = floor
+    write_json(run_dir / "metrics.json", metrics)
+    write_md_report(run_dir, metrics, results, config)
+    write_html_report(run_dir, metrics, results, config)
+    return VariantRun(name=variant or spec, directory=run_dir, metrics=metrics)
+
+
+def _variant_names(prompts: Sequence[str | Path]) -> list[str]:
+    names: list[str] = []
+    for directory in prompts:
+        base = Path(directory).resolve().name or "prompts"
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base}-{n}"
+        names.append(name)
+    return names
+
+
+def run_eval(
+    dataset: str | Path,
+    *,
+    model: str | Model,
+    out: str | Path,
+    task: Task = "draft",
+    prompts: Sequence[str | Path] = (),
+    max_concurrency: int = 1,
+    resume: bool = False,
+    overwrite: bool = False,
+    cache: bool = True,
+    limit: int | None = None,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_SEED,
+    strict: bool = False,
+    floor: bool = True,
+    progress: bool = True,
+    library: Any = None,
+    fail_if: Sequence[str] = (),
+) -> EvalRun:
+    """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', or a
+    `Model`) on `dataset`, writing the run under `out`. Raises `GateFailed` when a `fail_if`
+    gate fails (after everything is written)."""
+    if task not in ("draft", "summary"):
+        raise InputError(f"unknown task {task!r} (draft or summary)")
+    if resume and overwrite:
+        raise InputError("--resume and --overwrite exclude each other")
+    data = load_dataset(dataset, task, strict=strict)
+    for skipped in data.skipped:
+        print(f"imr-llm: warning: skipped {skipped.reason}", file=sys.stderr)
+    samples = data.samples[:limit] if limit is not None else data.samples
+    if not samples:
+        raise InputError("the dataset has no samples for this task", path=dataset)
+    spec = model if isinstance(model, str) else model.name
+    if library is None and task == "draft" and spec != "baseline/majority":
+        from imr_llm.evals._predictors import load_guideline_library
+
+        library = load_guideline_library()
+    floor_metrics = _floor(samples, task, spec, library) if floor else None
+    options = {
+        "max_concurrency": max_concurrency,
+        "resume": resume,
+        "overwrite": overwrite,
+        "cache": cache,
+        "limit": limit,
+        "n_boot": n_boot,
+        "seed": seed,
+        "progress": progress,
+    }
+    out_dir = Path(out)
+    run = EvalRun(out=out_dir)
+    dirs: list[Path | None] = [Path(p) for p in prompts] or [None]
+    names: list[str | None] = list(_variant_names(prompts)) if prompts else [None]
+    for prompts_dir, name in zip(dirs, names, strict=True):
+        run_dir = out_dir / name if len(dirs) > 1 and name else out_dir
+        run.variants.append(
+            _run_variant(
+                dataset=data,
+                samples=samples,
+                task=task,
+                model=model,
+                variant=name,
+                prompts_dir=prompts_dir,
+                run_dir=run_dir,
+                options=dict(options),
+                floor=floor_metrics,
+                library=library,
+            )
+        )
+    if len(run.variants) > 1:
+        from imr_llm.evals._compare import compare_runs
+
+        run.comparison = compare_runs(
+            [v.directory for v in run.variants], out=out_dir, n_boot=n_boot, seed=seed
+        )
+        write_json(out_dir / "config.json", {"variants": [v.name for v in run.variants]})
+    if fail_if:
+        check_gates(
+            [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
+        )
+    return run
