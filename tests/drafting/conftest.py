@@ -74,25 +74,61 @@ Determination: NON-CERTIFIED.
 }
 
 SUMMARY_SCRIPT: dict[str, list[Answer]] = {
-    "PatientFacts": [{"age": 53, "sex": "Female", "date_of_injury": "11/02/2016",
-                      "mechanism": "lifting boxes at work", "work_status": "modified duty",
-                      "ref": "D1:3"}],
-    "ClinicalFacts": [{"body_parts": ["neck", "low back"],
-                       "diagnoses": ["Sprain of ligaments of cervical spine",
-                                     "sprain of ligaments of lumbar spine"],
-                       "imaging": []}],
-    "ExamFacts": [{"exam_date": "12/08/2016", "complaints": ["neck and back pain rated 0-3/10"],
-                   "exam_findings": ["normal gait", "tenderness and spasm of the paracervical "
-                                     "and trapezius muscles"]}],
-    "TreatmentFacts": [{"treatments": [
-        {"name": "physical therapy", "count": "5 sessions",
-         "response": "no documented functional improvement"},
-        {"name": "Norco", "count": None, "response": None}]}],
-    "RequestFacts": [{"request_date": "12/08/2016",
-                      "disputed_requests": ["Physical therapy additional 3 visits per week "
-                                            "for 2 weeks"],
-                      "ur": [{"date": "12/19/2016", "request": "Physical therapy additional 3 "
-                              "visits per week for 2 weeks", "outcome": "NON-CERTIFIED"}]}],
+    "PatientFacts": [
+        {
+            "age": 53,
+            "sex": "Female",
+            "date_of_injury": "11/02/2016",
+            "mechanism": "lifting boxes at work",
+            "work_status": "modified duty",
+            "ref": "D1:3",
+        }
+    ],
+    "ClinicalFacts": [
+        {
+            "body_parts": ["neck", "low back"],
+            "diagnoses": [
+                "Sprain of ligaments of cervical spine",
+                "sprain of ligaments of lumbar spine",
+            ],
+            "imaging": [],
+        }
+    ],
+    "ExamFacts": [
+        {
+            "exam_date": "12/08/2016",
+            "complaints": ["neck and back pain rated 0-3/10"],
+            "exam_findings": [
+                "normal gait",
+                "tenderness and spasm of the paracervical and trapezius muscles",
+            ],
+        }
+    ],
+    "TreatmentFacts": [
+        {
+            "treatments": [
+                {
+                    "name": "physical therapy",
+                    "count": "5 sessions",
+                    "response": "no documented functional improvement",
+                },
+                {"name": "Norco", "count": None, "response": None},
+            ]
+        }
+    ],
+    "RequestFacts": [
+        {
+            "request_date": "12/08/2016",
+            "disputed_requests": ["Physical therapy additional 3 visits per week for 2 weeks"],
+            "ur": [
+                {
+                    "date": "12/19/2016",
+                    "request": "Physical therapy additional 3 visits per week for 2 weeks",
+                    "outcome": "NON-CERTIFIED",
+                }
+            ],
+        }
+    ],
 }
 
 
@@ -124,15 +160,19 @@ class FakeExcerpt:
         "plus active self-directed home Physical Medicine. Myalgia and myositis, unspecified: "
         "9-10 visits over 8 weeks."
     )
-    criteria: list[str] = field(default_factory=lambda: [
-        "Allow for fading of treatment frequency",
-        "active self-directed home Physical Medicine",
-    ])
+    criteria: list[str] = field(
+        default_factory=lambda: [
+            "Allow for fading of treatment frequency",
+            "active self-directed home Physical Medicine",
+        ]
+    )
     guideline: str = "Chronic Pain Medical Treatment"
 
     def citation(self) -> GuidelineCitation:
         return GuidelineCitation(
-            basis="MTUS", guideline="Chronic Pain Medical Treatment", year=2016,
+            basis="MTUS",
+            guideline="Chronic Pain Medical Treatment",
+            year=2016,
             sections=["Physical medicine treatment"],
             text="Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): "
             "Physical medicine treatment.",

@@ -74,6 +74,25 @@ def _evidence(
     ], []
 
 
+def checklist_task(
+    prompts: PromptSet, request: str, excerpts: Sequence[ExcerptLike]
+) -> tuple[GuidelineCitation, list[str], str]:
+    """The MAXIMUS citation, the criteria and the item-specific prompt for `request`.
+
+    The top excerpt gives the citation (from its metadata) and the criteria."""
+    top = excerpts[0] if excerpts else None
+    citation = top.citation() if top else NO_EVIDENCE
+    criteria = (list(top.criteria)[:MAX_CRITERIA] if top else []) or [FALLBACK_CRITERION]
+    task = prompts.render(
+        "draft_checklist",
+        request=request,
+        guideline=citation.guideline or citation.text,
+        excerpt=(top.text[:MAX_EXCERPT_CHARS] if top else "(no guideline excerpt found)"),
+        criteria=criteria,
+    )
+    return citation, criteria, task
+
+
 def _ask(
     model: Model, messages: list[dict[str, Any]], criteria: list[str]
 ) -> tuple[Completion[ChecklistBase], str]:
@@ -108,16 +127,7 @@ def draft_item(
     """Draft the decision on `request`: checklist, decision, MAXIMUS line and rationale."""
     prompts = prompts or load_prompts()
     excerpts: list[ExcerptLike] = list(library.retrieve(request, k=k))
-    top = excerpts[0] if excerpts else None
-    citation = top.citation() if top else NO_EVIDENCE
-    criteria = (list(top.criteria)[:MAX_CRITERIA] if top else []) or [FALLBACK_CRITERION]
-    task = prompts.render(
-        "draft_checklist",
-        request=request,
-        guideline=citation.guideline or citation.text,
-        excerpt=(top.text[:MAX_EXCERPT_CHARS] if top else "(no guideline excerpt found)"),
-        criteria=criteria,
-    )
+    citation, criteria, task = checklist_task(prompts, request, excerpts)
     usage, cached, source = Usage(), True, "model"
     per_chunk: list[list[CriterionStatus]] = []
     refs: list[str | None] = [None] * len(criteria)

@@ -80,6 +80,11 @@ class CaseSummary(Contract):
     )
     prose: str = Field(default="", description="CLINICAL CASE SUMMARY in the letters' register.")
     grounding: list[GroundingIssue] = Field(default_factory=list)
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Problems met while drafting, e.g. an extraction call that failed and was "
+        "skipped (its fields are then empty).",
+    )
 
 
 CriterionStatus = Literal["met", "not met", "not documented"]

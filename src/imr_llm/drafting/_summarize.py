@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from imr_llm._errors import ModelError
 from imr_llm.drafting._dates import parse_date
 from imr_llm.drafting._evidence import locate
 from imr_llm.drafting._grounding import ground_summary
@@ -215,13 +216,24 @@ def summarize(
     answers: dict[str, list[Any]] = {name: [] for name, _, _ in SUMMARY_CALLS}
     usage = Usage()
     cached = True
-    for chunk in split_case(case, max_record_tokens):
+    warnings: list[str] = []
+    last_error: ModelError | None = None
+    chunks = split_case(case, max_record_tokens)
+    for n, chunk in enumerate(chunks, start=1):
         for name, rm, max_tokens in SUMMARY_CALLS:
-            completion = _call(model, prompts, chunk, name, rm, max_tokens)
+            try:
+                completion = _call(model, prompts, chunk, name, rm, max_tokens)
+            except ModelError as exc:  # one failed extraction should not lose the others
+                last_error = exc
+                warnings.append(f"{name} (chunk {n}/{len(chunks)}) failed and was skipped: {exc}")
+                continue
             usage = usage + completion.usage
             cached = cached and completion.cached
             answers[name].append(completion.value)
+    if last_error is not None and not any(answers.values()):
+        raise last_error
     summary = assemble(case, answers, prompts)
+    summary = summary.model_copy(update={"warnings": warnings})
     return Completion[CaseSummary](value=summary, usage=usage, cached=cached)
 
 

@@ -1,0 +1,48 @@
+"""draft_letter(): items from the records' disputed requests, official section order."""
+
+from __future__ import annotations
+
+import pytest
+
+from imr_llm._errors import InputError
+from imr_llm.drafting import LetterDraft, draft_letter
+from imr_llm.records import CaseFile
+
+from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel
+
+CHECK = {"c1": "met", "c2": "not documented", "decision": "Upheld"}
+
+
+def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
+    model = ScriptedModel({**SUMMARY_SCRIPT, "Checklist": [CHECK]})
+    done = draft_letter(small_case, model, FakeLibrary())
+    letter = done.value
+    LetterDraft.model_validate(letter.model_dump())
+    text = letter.text
+    order = [
+        "Date of Injury: 11/02/2016",
+        "UR Denial Date: 12/19/2016",
+        "HOW THE IMR FINAL DETERMINATION WAS MADE",
+        "CLINICAL CASE SUMMARY",
+        "The injured worker is a 53 year old female",
+        "IMR ISSUES, DECISIONS AND RATIONALES",
+        "Physical therapy additional 3 visits per week for 2 weeks: Upheld",
+        "Claims Administrator guideline:",
+        "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016, "
+        "Section(s): Physical medicine treatment.",
+        "Decision rationale: This 53 year old female",
+    ]
+    positions = [text.find(s) for s in order]
+    assert -1 not in positions, order[positions.index(-1)]
+    assert positions == sorted(positions)
+    assert done.usage.requests == 6
+    assert letter.prompts_version and letter.model == "scripted"
+
+
+def test_explicit_items_and_missing_items(small_case: CaseFile) -> None:
+    model = ScriptedModel({**SUMMARY_SCRIPT, "Checklist": [CHECK, CHECK]})
+    summary = draft_letter(small_case, model, FakeLibrary(), items=["A", "B"]).value
+    assert [i.request for i in summary.items] == ["A", "B"]
+    empty = SUMMARY_SCRIPT | {"RequestFacts": [{"disputed_requests": [], "ur": []}]}
+    with pytest.raises(InputError, match="--item"):
+        draft_letter(small_case, ScriptedModel(empty), FakeLibrary())

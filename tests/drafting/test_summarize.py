@@ -1,0 +1,108 @@
+"""summarize() with a scripted model: facts with verified evidence, letter-register prose,
+grounding, summed usage, a cache-friendly shared prefix, and chunking of long cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from imr_llm.drafting import CaseSummary, evidence_ok, summarize
+from imr_llm.drafting._summarize import SUMMARY_CALLS
+from imr_llm.records import CaseFile, load_case
+
+from .conftest import RECORDS, SUMMARY_SCRIPT, ScriptedModel, write_records
+
+
+def test_summary_facts_evidence_and_prose(small_case: CaseFile) -> None:
+    model = ScriptedModel(SUMMARY_SCRIPT)
+    done = summarize(small_case, model)
+    s = done.value
+    CaseSummary.model_validate(s.model_dump())
+    assert (s.age, s.sex, s.date_of_injury) == (53, "female", dt.date(2016, 11, 2))
+    assert s.treatments[0].count == 5  # "5 sessions" parsed leniently
+    assert s.ur_history[0].outcome == "non-certified"
+    assert s.ur_history[0].date == dt.date(2016, 12, 19)
+    assert s.disputed_requests == ["Physical therapy additional 3 visits per week for 2 weeks"]
+    assert s.prose.startswith(
+        "The injured worker is a 53 year old female, who sustained an industrial injury on 11-2-16."
+    )
+    assert "On 12-19-16 the request for Physical therapy" in s.prose
+    assert s.prose.endswith("was non-certified by utilization review.")
+    facts = {f.name: f for f in s.facts}
+    assert facts["date_of_injury"].evidence[0].line_start == 3
+    for f in s.facts:
+        assert f.evidence, f.name
+        assert all(evidence_ok(small_case, ev) for ev in f.evidence)
+    assert s.grounding == []
+    assert done.usage.requests == 5 and done.usage.prompt_tokens == 500
+
+
+def test_every_call_shares_the_system_prefix_with_records_first(small_case: CaseFile) -> None:
+    model = ScriptedModel(SUMMARY_SCRIPT)
+    summarize(small_case, model)
+    systems = {messages[0]["content"] for messages, _ in model.calls}
+    assert len(systems) == 1
+    (system,) = systems
+    assert "[D1:3] Date of injury: 11/02/2016" in system and "[D2:4]" in system
+    assert [m[1]["role"] for m, _ in model.calls] == ["user"] * len(SUMMARY_CALLS)
+    assert all(len(m) == 2 for m, _ in model.calls)
+
+
+def test_planted_wrong_date_from_the_model_is_replaced_and_flagged(small_case: CaseFile) -> None:
+    script = dict(SUMMARY_SCRIPT)
+    script["PatientFacts"] = [{**SUMMARY_SCRIPT["PatientFacts"][0], "date_of_injury": "11/3/2016"}]
+    script["ExamFacts"] = [{**SUMMARY_SCRIPT["ExamFacts"][0], "exam_date": "01/05/2017"}]
+    s = summarize(small_case, ScriptedModel(script)).value
+    assert s.date_of_injury == dt.date(2016, 11, 2)  # from the records' date-of-injury line
+    flagged = {(i.field, i.value) for i in s.grounding}
+    assert ("date_of_injury", "11/3/2016") in flagged
+    assert ("exam_date", "2017-01-05") in flagged
+    assert ("prose", "1-5-17") in flagged
+
+
+def test_hallucinated_list_item_is_flagged_not_hidden(small_case: CaseFile) -> None:
+    script = dict(SUMMARY_SCRIPT)
+    script["ClinicalFacts"] = [
+        {"diagnoses": ["rotator cuff tear"], "body_parts": [], "imaging": ["MRI 3/4/2015"]}
+    ]
+    s = summarize(small_case, ScriptedModel(script)).value
+    flagged = {(i.field, i.value, i.problem) for i in s.grounding}
+    assert ("diagnoses", "rotator cuff tear", "no supporting line found in the records") in flagged
+    assert ("imaging[0]", "3/4/2015", "date not found in the records") in flagged
+
+
+def test_long_case_is_split_and_merged(tmp_path: Path) -> None:
+    filler = "\n".join(f"Progress note line {i}: patient stable." for i in range(300))
+    records = {**RECORDS, "zz_notes.txt": filler + "\nPlan: acupuncture 6 sessions\n"}
+    case = load_case(write_records(tmp_path, records))
+    chunk_answers = {
+        "PatientFacts": SUMMARY_SCRIPT["PatientFacts"] + [{"age": None}] * 5,
+        "ClinicalFacts": SUMMARY_SCRIPT["ClinicalFacts"] * 6,
+        "ExamFacts": SUMMARY_SCRIPT["ExamFacts"] * 6,
+        "TreatmentFacts": SUMMARY_SCRIPT["TreatmentFacts"]
+        + [{"treatments": [{"name": "physical therapy", "count": 6}]}] * 5,
+        "RequestFacts": SUMMARY_SCRIPT["RequestFacts"]
+        + [{"disputed_requests": ["acupuncture 6 sessions"]}] * 5,
+    }
+    model = ScriptedModel(chunk_answers)
+    done = summarize(case, model, max_record_tokens=1500)
+    systems = [m[0]["content"] for m, name in model.calls if name == "PatientFacts"]
+    assert len(systems) > 1  # split into several chunks
+    seen = "\n".join(systems)
+    for doc in case.documents:  # every non-blank line reached the model
+        for line in doc.lines:
+            if line.text.strip():
+                assert f"[{doc.id}:{line.number}] {line.text.strip()}" in seen
+    s = done.value
+    assert s.age == 53
+    assert s.treatments[0].count == 6  # merged: the highest count across chunks
+    assert "acupuncture 6 sessions" in s.disputed_requests
+    assert done.usage.requests == 5 * len(systems)
+
+
+def test_a_failed_extraction_call_is_a_visible_warning(small_case: CaseFile) -> None:
+    script = dict(SUMMARY_SCRIPT)
+    script["ExamFacts"] = [{"exam_date": 20161208}]  # never validates: a ModelError
+    s = summarize(small_case, ScriptedModel(script)).value
+    assert s.exam_findings == [] and s.age == 53
+    assert len(s.warnings) == 1 and s.warnings[0].startswith("summary_exam")
