@@ -100,7 +100,7 @@ def load_prompt_set(directory: str | Path | None) -> tuple[Any, str]:
 
 
 def make_predictor(
-    model: str | Model,
+    model: str | Model | Predictor,
     task: Task,
     *,
     prompts: Any = None,
@@ -108,7 +108,10 @@ def make_predictor(
     library: Any = None,
 ) -> Predictor:
     """A baseline for 'baseline/...' specs (no model is ever built for those), else a model
-    from `imr_llm.llm.get_model(spec, cache=cache)` (or the `Model` given)."""
+    from `imr_llm.llm.get_model(spec, cache=cache)` (or the `Model` given). An object with a
+    `predict(sample)` method is used as it is (a custom system, or a fake in tests)."""
+    if not isinstance(model, str | Model):
+        return model
     if isinstance(model, str) and is_baseline(model):
         if model == "baseline/majority":
             return MajorityBaseline()

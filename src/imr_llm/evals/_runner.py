@@ -25,6 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from imr_llm._errors import ImrLlmError, InputError
+from imr_llm.evals._baselines import is_baseline
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
 from imr_llm.evals._gates import check_gates
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
@@ -164,7 +165,7 @@ def _run_variant(
     dataset: Dataset,
     samples: list[Sample],
     task: Task,
-    model: str | Model,
+    model: str | Model | Predictor,
     variant: str | None,
     prompts_dir: Path | None,
     run_dir: Path,
@@ -175,8 +176,10 @@ def _run_variant(
     from imr_llm.evals._report_html import write_html_report
     from imr_llm.evals._report_md import write_md_report
 
-    prompts, prompts_version = load_prompt_set(prompts_dir)
     spec = model if isinstance(model, str) else model.name
+    prompts, prompts_version = (
+        (None, None) if is_baseline(spec) and prompts_dir is None else load_prompt_set(prompts_dir)
+    )
     config = run_config(
         task=task,
         dataset=dataset.path,
@@ -252,7 +255,7 @@ def _variant_names(prompts: Sequence[str | Path]) -> list[str]:
 def run_eval(
     dataset: str | Path,
     *,
-    model: str | Model,
+    model: str | Model | Predictor,
     out: str | Path,
     task: Task = "draft",
     prompts: Sequence[str | Path] = (),
@@ -269,8 +272,9 @@ def run_eval(
     library: Any = None,
     fail_if: Sequence[str] = (),
 ) -> EvalRun:
-    """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', or a
-    `Model`) on `dataset`, writing the run under `out`. Raises `GateFailed` when a `fail_if`
+    """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
+    or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
+    `dataset`, writing the run under `out`. Raises `GateFailed` when a `fail_if`
     gate fails (after everything is written)."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")

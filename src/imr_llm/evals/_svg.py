@@ -70,7 +70,7 @@ def confusion_svg(matrix: Sequence[Sequence[int]], labels: Sequence[str], title:
 
 def bar_chart_svg(bars: Sequence[Bar], title: str, *, x_max: float = 1.0) -> str:
     """Horizontal bars in [0, x_max] with interval whiskers where given."""
-    left, width, row, top = 230, 360, 26, 34
+    left, width, row, top = 270, 360, 26, 34
     height = top + row * max(1, len(bars)) + 24
     total_w = left + width + 70
     parts = [
@@ -83,7 +83,7 @@ def bar_chart_svg(bars: Sequence[Bar], title: str, *, x_max: float = 1.0) -> str
     scale = width / (x_max or 1.0)
     for i, (label, value, low, high) in enumerate(bars):
         y = top + row * i
-        shown = label if len(label) <= 34 else label[:33] + "…"
+        shown = label if len(label) <= 40 else label[:39] + "…"
         parts.append(_text(left - 8, y + 15, shown, anchor="end"))
         parts.append(f'<rect x="{left}" y="{y + 3}" width="{width}" height="16" fill="#f1f1f1"/>')
         if value is None:
@@ -105,7 +105,7 @@ def bar_chart_svg(bars: Sequence[Bar], title: str, *, x_max: float = 1.0) -> str
 
 def delta_chart_svg(bars: Sequence[Bar], title: str) -> str:
     """Deltas around a zero line with their intervals (green above 0, red below)."""
-    left, width, row, top = 230, 360, 26, 34
+    left, width, row, top = 270, 360, 26, 34
     height = top + row * max(1, len(bars)) + 24
     total_w = left + width + 80
     extent = max(
@@ -125,7 +125,7 @@ def delta_chart_svg(bars: Sequence[Bar], title: str) -> str:
     ]
     for i, (label, value, low, high) in enumerate(bars):
         y = top + row * i
-        parts.append(_text(left - 8, y + 15, label[:34], anchor="end"))
+        parts.append(_text(left - 8, y + 15, label[:40], anchor="end"))
         if value is None:
             parts.append(_text(zero + 6, y + 15, "n/a", fill="#888"))
             continue

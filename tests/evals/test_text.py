@@ -1,0 +1,37 @@
+"""ROUGE-L and phrase matching on tiny hand-worked pairs."""
+
+from __future__ import annotations
+
+import pytest
+
+from imr_llm.evals._text import content_tokens, normalize, parse_dates, phrase_match, rouge_l_f1
+
+
+def test_rouge_l_hand_worked() -> None:
+    # reference: the cat sat on the mat (6 tokens); candidate: the cat on the mat (5 tokens)
+    # LCS = "the cat on the mat" = 5; P = 5/5 = 1, R = 5/6; F1 = 2PR/(P+R) = (10/6)/(11/6) = 10/11
+    assert rouge_l_f1("the cat sat on the mat", "the cat on the mat") == pytest.approx(10 / 11)
+
+
+def test_rouge_l_disjoint_and_empty() -> None:
+    assert rouge_l_f1("physical therapy", "acupuncture") == 0.0
+    assert rouge_l_f1("physical therapy", "") == 0.0
+    assert rouge_l_f1("", "physical therapy") == 0.0
+
+
+def test_normalize_expands_synonyms() -> None:
+    assert normalize("PT 2x/week, low back") == "physical therapy 2x week lumbar"
+    assert "therapy" in content_tokens("Physical Therapy sessions")
+
+
+def test_phrase_match() -> None:
+    # gold words {physical, therapy, 2x6}; 'PT 2 times a week...' -> {physical, therapy, week}:
+    # 2 of 3 gold words = 0.67 >= 0.5
+    assert phrase_match("Physical therapy 2x6", "PT 2 times a week for 6 weeks")
+    assert phrase_match("low back", "lumbar spine")  # 'lumbar' is contained
+    assert not phrase_match("MRI lumbar spine", "acupuncture")
+
+
+def test_parse_dates() -> None:
+    dates = [d.isoformat() for _, d in parse_dates("DOI 9/20/2013; seen 10-28-16; bad 13/45/2016")]
+    assert dates == ["2013-09-20", "2016-10-28"]
