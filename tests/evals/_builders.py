@@ -105,11 +105,13 @@ class FakePredictor:
             raise error
         if sample.task == "summary":
             return CaseSummary(age=45, sex="male", prose="A 45 year old male."), Usage()
+        decision = self.decide(sample)
+        status = "met" if decision == "Overturned" else "not documented"
         draft = ItemDraft(
             request=sample.request or "",
-            decision=self.decide(sample),  # type: ignore[arg-type]
+            decision=decision,  # type: ignore[arg-type]
             maximus_guideline=CHRONIC_PAIN,
-            criteria=[CriterionCheck(criterion="guidelines recommend a trial", status="met")],
+            criteria=[CriterionCheck(criterion="guidelines recommend a trial", status=status)],
             rationale=f"The request for {sample.request} is not medically necessary.",
         )
         return draft, Usage(prompt_tokens=100, completion_tokens=20, requests=1, cost_usd=0.001)

@@ -9,10 +9,11 @@
     draft: retrieves the top guideline excerpt for the request by BM25
     (`Library.retrieve(request, k=1)`) and cites it. Each of the excerpt's criteria is "met"
     when at least half of its content words occur in the record, else "not documented".
-    Decision rule: Overturned when the excerpt states criteria and at least half of them are
-    met; Upheld otherwise (also when no excerpt is found). Rationale: the two excerpt sentences
-    sharing most words with the request, the record sentence sharing most words with it, and
-    "Therefore, the request for <request> is [not] medically necessary."
+    Decision rule (the checklist rule `ItemDraft` enforces): Overturned when the excerpt states
+    criteria and every one is met; Upheld otherwise (also when no excerpt is found).
+    Rationale: the two excerpt sentences sharing most words with the request, the record
+    sentence sharing most words with it, and "Therefore, the request for <request> is [not]
+    medically necessary."
     summary: regular expressions over the record text: age and sex ('NN year old male'), date
     of injury (a date near 'date of injury' / 'DOI' / 'injured on'), the UR date and outcome (a
     date and 'non-certified/denied/modified/certified' near 'utilization review' / 'UR'), the
@@ -208,7 +209,7 @@ class ExtractiveBaseline:
         ]
         met = sum(c.status == "met" for c in checks)
         decision: Literal["Upheld", "Overturned"] = (
-            "Overturned" if checks and met * 2 >= len(checks) else "Upheld"
+            "Overturned" if checks and met == len(checks) else "Upheld"
         )
         best = sorted(sentences(excerpt.text), key=lambda s: -_overlap(request_words, s))[:2]
         return (

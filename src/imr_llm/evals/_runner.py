@@ -72,38 +72,60 @@ def _run_samples(
     progress: bool,
     label: str,
 ) -> None:
-    """Run `todo` on a thread pool; the main thread writes each result as it completes."""
+    """Run `todo` on a thread pool; the main thread writes each result as it completes (in
+    submission order within a batch). When the run stops (an exception, Ctrl-C), results that
+    finished meanwhile are still written before the exception propagates."""
     bar = tqdm(
         total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
     )
-    completed = failed = 0
-    pool = ThreadPoolExecutor(max_workers=max(1, max_concurrency))
-    pending: set[Future[SampleResult]] = set()
+    workers = max(1, max_concurrency)
+    pool = ThreadPoolExecutor(max_workers=workers)
+    order: dict[Future[SampleResult], int] = {}
+    written: set[Future[SampleResult]] = set()
+    counts = {"completed": 0, "failed": 0}
     queue = iter(todo)
-    try:
-        for sample in queue:  # keep at most 2x workers in flight so a stop cancels cleanly
-            pending.add(pool.submit(predict_one, predictor, sample))
-            if len(pending) >= 2 * max(1, max_concurrency):
+
+    def refill(pending: set[Future[SampleResult]]) -> None:
+        for sample in queue:  # at most 2x workers in flight, so that a stop cancels the rest
+            future = pool.submit(predict_one, predictor, sample)
+            order[future] = len(order)
+            pending.add(future)
+            if len(pending) >= 2 * workers:
                 break
+
+    def drain(futures: set[Future[SampleResult]]) -> BaseException | None:
+        error: BaseException | None = None
+        for future in sorted(futures, key=order.__getitem__):
+            if future in written or not future.done() or future.cancelled():
+                continue
+            if future.exception() is not None:
+                error = error or future.exception()
+                continue
+            result = future.result()
+            writer.write(result)
+            written.add(future)
+            bar.update(1)
+            counts["completed"] += 1
+            counts["failed"] += not result.ok
+        return error
+
+    try:
+        pending: set[Future[SampleResult]] = set()
+        refill(pending)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                result = future.result()
-                writer.write(result)
-                bar.update(1)
-                completed += 1
-                failed += not result.ok
-                if completed == failed == ABORT_AFTER:
-                    raise ImrLlmError(
-                        f"the first {ABORT_AFTER} samples all failed; stopping "
-                        f"(last: {result.error})"
-                    )
-            for sample in queue:
-                pending.add(pool.submit(predict_one, predictor, sample))
-                if len(pending) >= 2 * max(1, max_concurrency):
-                    break
+            error = drain(done)
+            if error is not None:
+                raise error
+            if counts["completed"] >= ABORT_AFTER and counts["failed"] == counts["completed"]:
+                raise ImrLlmError(
+                    f"the first {counts['completed']} samples all failed; stopping "
+                    "(see the errors in results.jsonl)"
+                )
+            refill(pending)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        drain(set(order))
         bar.close()
 
 

@@ -252,7 +252,7 @@ def load_dataset(path: str | Path, task: Task, *, strict: bool = False) -> Datas
     if not root.exists():
         raise InputError("dataset not found", path=root)
     if root.is_file():
-        if root.suffix.lower() == ".jsonl":
+        if root.suffix.lower() in (".jsonl", ".ndjson"):
             samples = letter_samples(read_letters_jsonl(root), task)
             return Dataset(path=str(root), kind="letters-jsonl", samples=samples)
         if root.suffix.lower() in LETTER_SUFFIXES:
@@ -264,7 +264,9 @@ def load_dataset(path: str | Path, task: Task, *, strict: bool = False) -> Datas
     cases = sorted(d for d in root.iterdir() if d.is_dir() and (d / "case.json").is_file())
     if cases:
         return Dataset(path=str(root), kind="synthetic", samples=synthetic_samples(cases, task))
-    files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in LETTER_SUFFIXES)
+    files = sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in LETTER_SUFFIXES
+    )
     if not files:
         raise InputError(
             "no letters (*.pdf, *.txt) or synthetic cases (case.json) found", path=root
