@@ -16,6 +16,7 @@ import itertools
 import re
 
 from imr_llm.letters._models import GuidelineCitation
+from imr_llm.letters._repair import join_lines
 
 _NONE = re.compile(r"did\s+not\s+cite\s+any\s+(?:medical\s+)?evidence", re.IGNORECASE)
 _MTUS = re.compile(r"Decision\s+based\s+on\s+(?:the\s+)?MTUS\b\s*:?", re.IGNORECASE)
@@ -24,7 +25,7 @@ _OUTSIDE = re.compile(
     r"outside\s+of\s+the\s+MTUS|not\s+base\s+their\s+decision\s+on\s+the\s+MTUS", re.IGNORECASE
 )
 _YEAR = re.compile(r"(?<![\d/.\-])((?:19|20)\d{2})(?![\d/\-])")
-_NAMED_YEAR = re.compile(r"\s((?:19|20)\d{2})(?=\s*(?:,|\.|;|$|\s+Section|\s+Page|\s+and\b))")
+_NAMED_YEAR = re.compile(r"\s\(?((?:19|20)\d{2})\)?(?=\s*(?:,|\.|;|$|\s+Section|\s+Page|\s+and\b))")
 _SECTIONS = re.compile(r"Sections?\s*\(s\)\s*:|Sections?\s*:", re.IGNORECASE)
 _PAGES = re.compile(r"Pages?\s*\(s\)\s*:|Pages?\s*:|\bpp?\.\s*(?=\d)", re.IGNORECASE)
 _NEXT_GUIDELINE = re.compile(r",?\s+and\s+(?=[A-Z])")
@@ -32,7 +33,7 @@ _NEXT_GUIDELINE = re.compile(r",?\s+and\s+(?=[A-Z])")
 
 def parse_citation(text: str) -> GuidelineCitation:
     """Parse one citation line (label already removed); `text` is kept whole, re-spaced."""
-    flat = re.sub(r"\s+", " ", text).strip()
+    flat = join_lines(text.split("\n"))
     mtus = _MTUS.search(flat)
     non = _NON_MTUS.search(flat)
     if mtus and (not non or mtus.start() < non.start()):
@@ -107,7 +108,7 @@ def _parse_chunk(chunk: str) -> tuple[str | None, int | None, list[str], list[st
         sections = split_sections(chunk[m.end() :])
         chunk = chunk[: m.start()].strip().rstrip(",;").strip()
     year: int | None = None
-    if m := re.search(r"\s((?:19|20)\d{2})\s*(?:,\s*(?P<rest>.*))?$", chunk):
+    if m := re.search(r"\s\(?((?:19|20)\d{2})\)?\s*(?:,\s*(?P<rest>.*))?$", chunk):
         year = int(m.group(1))
         if m.group("rest"):
             sections = split_sections(m.group("rest")) + sections
@@ -121,6 +122,29 @@ def _parse_chunk(chunk: str) -> tuple[str | None, int | None, list[str], list[st
     return name, year, sections, pages
 
 
+COMMA_SECTIONS = (
+    "Forearm, Wrist, & Hand",
+    "Forearm, Wrist, and Hand",
+    "NSAIDs, GI symptoms & cardiovascular risk",
+    "NSAIDs, hypertension and renal function",
+    "NSAIDs, specific drug list & adverse effects",
+    "Opioids, cancer pain vs. nonmalignant pain",
+    "Opioids, criteria for use",
+    "Opioids, differentiation: dependence & addiction",
+    "Opioids, dosing",
+    "Opioids, indicators for addiction",
+    "Opioids, long-term assessment",
+    "Opioids, pain treatment agreement",
+    "Opioids, psychological intervention",
+    "Opioids, screening for risk of addiction (tests)",
+    "Opioids, specific drug list",
+    "Opioids, steps to avoid misuse/addiction",
+)
+"""Cited section names that contain ', ' followed by a capital (so the generic rule would split
+them). Names whose comma is followed by a lower-case word need no entry."""
+_PROTECT = "\x00"
+
+
 def split_sections(text: str) -> list[str]:
     """'Special Studies, Summary' -> two sections; 'TENS, chronic pain (...)' stays one.
 
@@ -130,6 +154,10 @@ def split_sections(text: str) -> list[str]:
     text = re.sub(r"\s+", " ", text).strip().rstrip(".").strip()
     if not text:
         return []
+    for name in COMMA_SECTIONS:
+        text = re.sub(
+            re.escape(name), lambda m: m.group(0).replace(",", _PROTECT), text, flags=re.IGNORECASE
+        )
     numbered = bool(re.match(r"\d+(?:\.\d+)*\.?\s", text))
     parts: list[str] = []
     depth, current = 0, ""
@@ -150,7 +178,7 @@ def split_sections(text: str) -> list[str]:
         current += ch
         i += 1
     parts.append(current)
-    return [p.strip(" ,.;") for p in parts if p.strip(" ,.;")]
+    return [p.replace(_PROTECT, ",").strip(" ,.;") for p in parts if p.strip(" ,.;")]
 
 
 def _split_pages(text: str) -> list[str]:

@@ -31,7 +31,8 @@ DECISION_RE = re.compile(
 _CA = re.compile(r"Claims\s+Administrator\s+guideline\s*:", re.IGNORECASE)
 _MX = re.compile(r"MAXIMUS\s+guideline\s*:", re.IGNORECASE)
 _DR = re.compile(r"Decision\s+rationale\s*:", re.IGNORECASE)
-_ENDS_SENTENCE = re.compile(r"""[.!?:;][)"'\u201d\u2019\]]*\s*$""")
+_ENDS_SENTENCE = re.compile(r"""[.!?][)"'\u201d\u2019\]]*\s*$""")
+_ABBREVIATION_END = re.compile(r"\b(?:Dr|Mr|Mrs|Ms|vs|No|Nos|approx|[a-z]\.[a-z])\.\s*$")
 _LAST_SENTENCE_END = re.compile(r"""[.!?][)"'\u201d\u2019\]]*\s+(?=[A-Z0-9(])""")
 _ORIGINAL = re.compile(r"\bwas\s+the\s+original\s+request\b", re.IGNORECASE)
 _MODIFIED_TAIL = re.compile(r"original\s+request|IMR\s+eligible|authorized", re.IGNORECASE)
@@ -87,7 +88,7 @@ def header_start(window: str) -> int:
     for line in lines[:-1]:
         offsets.append(offsets[-1] + len(line) + 1)
     k = len(lines) - 1
-    while k > 0 and lines[k - 1].strip() and not _ENDS_SENTENCE.search(lines[k - 1]):
+    while k > 0 and lines[k - 1].strip() and not _ends_sentence(lines[k - 1]):
         k -= 1
     if k == 0:
         # No line break between the rationale's end and the header: cut after the last
@@ -98,6 +99,11 @@ def header_start(window: str) -> int:
         k = 1 if len(lines) > 1 else 0
     start = offsets[k]
     return _extend_modified(window, start)
+
+
+def _ends_sentence(line: str) -> bool:
+    """True if `line` ends a sentence (not merely an abbreviation such as 'Dr.' or 'b.i.d.')."""
+    return bool(_ENDS_SENTENCE.search(line)) and not _ABBREVIATION_END.search(line)
 
 
 def _extend_modified(window: str, start: int) -> int:
@@ -120,7 +126,7 @@ def _line_start(window: str, pos: int) -> int:
     while begin > 0:
         prev_begin = window.rfind("\n", 0, begin - 1) + 1
         prev = window[prev_begin : begin - 1]
-        if not prev.strip() or _ENDS_SENTENCE.search(prev) or prev_begin == 0:
+        if not prev.strip() or _ends_sentence(prev) or prev_begin == 0:
             break
         begin = prev_begin
     return begin

@@ -8,6 +8,9 @@
 * pages joined, with a paragraph break kept only where a sentence ended at the page end;
 * blank lines that split a sentence (page breaks inside sentences) removed.
 
+Extractions that put each paragraph on one long line (no blank lines) are left as they are;
+`paragraphs` recognises their long lines as paragraphs.
+
 The result keeps one blank line between paragraphs. `join_lines` re-flows a run of lines into
 one string (hyphen and URL joins); `paragraphs` splits repaired text into re-flowed paragraphs.
 """
@@ -40,6 +43,8 @@ _CASE_BANNER = re.compile(
 _SENTENCE_END = re.compile(r"""[.!?:;][)"'\u201d\u2019\]]*$""")
 _URL_TAIL = re.compile(r"(?:https?://|www\.)\S*[/\-_=?&#%]$", re.IGNORECASE)
 _EDGE = 3  # lines at each end of a page that may hold furniture
+LONG_LINE = 200
+"""Longer than any line a PDF wraps: such a line is a whole paragraph."""
 
 
 def normalize(raw: str) -> str:
@@ -190,24 +195,6 @@ def heal_sentence_breaks(lines: list[str]) -> list[str]:
     return _trim(out)
 
 
-def is_paragraph_per_line(lines: list[str]) -> bool:
-    """True for extractions that put each paragraph on one long line with no blank lines."""
-    text = [line for line in lines if line.strip()]
-    if len(text) < 4:
-        return False
-    blanks = len(lines) - len(text)
-    return blanks * 10 < len(text) and max(len(line) for line in text) > 250
-
-
-def split_paragraph_lines(lines: list[str]) -> list[str]:
-    """Give each line of a paragraph-per-line text its own paragraph."""
-    out: list[str] = []
-    for line in lines:
-        if line.strip():
-            out.extend([line, ""])
-    return out[:-1]
-
-
 def repair(raw: str) -> list[str]:
     """Repaired lines (right-stripped; "" marks a paragraph break) of a letter's raw text."""
     text = normalize(raw)
@@ -220,10 +207,7 @@ def repair(raw: str) -> list[str]:
             lines = undouble(lines)
         pages.append([line if line.strip() else "" for line in lines])
     pages = strip_furniture(pages)
-    lines = join_pages(pages)
-    if is_paragraph_per_line(lines):
-        lines = split_paragraph_lines(lines)
-    return heal_sentence_breaks(lines)
+    return heal_sentence_breaks(join_pages(pages))
 
 
 def join_lines(lines: list[str]) -> str:
@@ -243,15 +227,26 @@ def join_lines(lines: list[str]) -> str:
 
 
 def paragraphs(lines: list[str]) -> list[str]:
-    """Split repaired lines at blank lines and re-flow each paragraph."""
+    """Split repaired lines into re-flowed paragraphs.
+
+    Paragraphs end at blank lines. A line longer than any wrapped line (`LONG_LINE`) is a whole
+    paragraph of a paragraph-per-line extraction, so it also stands alone, unless the next line
+    merely continues its sentence (a page break inside the sentence).
+    """
     paras: list[str] = []
     current: list[str] = []
     for line in [*lines, ""]:
-        if line.strip():
-            current.append(line)
-        elif current:
-            paras.append(join_lines(current))
-            current = []
+        if not line.strip():
+            if current:
+                paras.append(join_lines(current))
+                current = []
+            continue
+        if current and (len(line) > LONG_LINE or len(current[-1]) > LONG_LINE):
+            continues = line.lstrip()[:1].islower() and not _SENTENCE_END.search(current[-1])
+            if not continues:
+                paras.append(join_lines(current))
+                current = []
+        current.append(line)
     return [p for p in paras if p]
 
 

@@ -14,7 +14,11 @@ from imr_llm.letters._repair import paragraphs
 
 _HOW = re.compile(r"^[ \t]*HOW\s+THE\s+IMR\s+FINAL\s+DETERMINATION\s+WAS\s+MADE\b:?", re.M)
 _SUMMARY = re.compile(r"^[ \t]*CLINICAL\s+CASE\s+SUMMARY\b:?", re.M)
-_ISSUES = re.compile(r"^[ \t]*IMR\s+ISSUES,?\s+DECISIONS,?\s+AND\s+RATIONALES?\b:?", re.M)
+_ISSUES = re.compile(
+    r"^[ \t]*IMR\s+(?:ISSUES?(?:\(S\))?,?\s+)?DECISIONS?(?:\(S\))?,?\s+AND\s+"
+    r"RATIONALES?(?:\(S\))?:?",
+    re.M,
+)
 _SUMMARY_LEAD_IN = re.compile(
     r"^The\s+expert\s+reviewer\s+developed\s+the\s+following\s+clinical\s+case\s+summary"
     r"[^:]{0,200}:\s*",
