@@ -29,7 +29,7 @@ def get_model(spec: str | None = None, **settings: Any) -> Model:
 
 def model_from_settings(s: Settings) -> InstructorModel:
     """The `InstructorModel` for already-resolved settings."""
-    parsed = parse_spec(s.model or "local")
+    parsed = parse_spec("local" if s.model is None else s.model)
     common: dict[str, Any] = {
         "temperature": s.temperature,
         "max_tokens": s.max_tokens,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from tenacity import (
     Retrying,
     retry_if_exception,
     stop_after_attempt,
-    wait_exponential_jitter,
 )
 
 log = logging.getLogger("imr_llm.llm")
@@ -67,17 +67,16 @@ class _Wait:
     """Retry-After when the server gives one (capped), else exponential backoff with jitter."""
 
     def __init__(self, policy: RetryPolicy) -> None:
-        self._cap = policy.wait_max_s
-        self._backoff = wait_exponential_jitter(
-            initial=policy.wait_s, max=policy.wait_max_s, jitter=policy.wait_s
-        )
+        self._policy = policy
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         asked = retry_after_s(exc)
+        cap = self._policy.wait_max_s
         if asked is not None:
-            return min(asked, self._cap)
-        return float(self._backoff(state))
+            return min(asked, cap)
+        base = self._policy.wait_s * 2 ** (state.attempt_number - 1)
+        return min(base + random.uniform(0, self._policy.wait_s), cap)
 
 
 def _log_retry(state: RetryCallState) -> None:
