@@ -7,6 +7,7 @@ through `html.escape` (`_e`); the page has no JavaScript.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -27,6 +28,7 @@ text-align:left;vertical-align:top}th{background:#f4f4f4}
 .side>div{border:1px solid #ddd;padding:8px;background:#fafafa;white-space:pre-wrap;
 overflow-wrap:anywhere}
 .ok{color:#2d7a3e;font-weight:bold}.bad{color:#b03a2e;font-weight:bold}
+.text{white-space:pre-wrap;overflow-wrap:anywhere;background:#fafafa;padding:6px}
 details{margin:6px 0;border:1px solid #e3e3e3;padding:4px 8px}summary{cursor:pointer}
 """
 
@@ -55,6 +57,15 @@ def _interval(interval: dict[str, float] | None) -> str:
 
 def _citation_text(citation: dict[str, Any] | None) -> str:
     return (citation or {}).get("text") or "(none)"
+
+
+def _record(r: SampleResult) -> str:
+    if not r.record:
+        return ""
+    return (
+        '<details class="record"><summary>Record given to the model</summary>'
+        f'<div class="text">{_e(r.record)}</div></details>'
+    )
 
 
 def _draft_sample(r: SampleResult) -> str:
@@ -87,8 +98,8 @@ def _draft_sample(r: SampleResult) -> str:
         f'<details class="sample" id="s-{_e(r.sample_id)}"><summary>{_e(r.sample_id)}: '
         f"{_e(r.request)} — gold {_e(r.gold_decision)}, drafted "
         f'{_e(r.predicted_decision or "-")} <span class="{css}">{verdict}</span></summary>'
-        f'<p class="meta">{_e(scores)}</p><div class="side"><div><h3>Real letter</h3>{real}</div>'
-        f"<div><h3>Draft</h3>{drafted}</div></div></details>"
+        f'<p class="meta">{_e(scores)}</p>{_record(r)}<div class="side"><div><h3>Real letter</h3>'
+        f"{real}</div><div><h3>Draft</h3>{drafted}</div></div></details>"
     )
 
 
@@ -107,7 +118,7 @@ def _summary_sample(r: SampleResult) -> str:
     scores = ", ".join(f"{k} {fmt(v)}" for k, v in r.scores.items())
     return (
         f'<details class="sample" id="s-{_e(r.sample_id)}"><summary>{_e(r.sample_id)}: '
-        f'{_e(scores)}</summary><div class="side"><div><h3>Gold</h3>{real}</div>'
+        f'{_e(scores)}</summary>{_record(r)}<div class="side"><div><h3>Gold</h3>{real}</div>'
         f"<div><h3>Draft</h3>{drafted}</div></div></details>"
     )
 
@@ -259,7 +270,8 @@ def write_html_report(
     return path
 
 
-def comparison_html(comparison: dict[str, Any]) -> str:
+def comparison_html(comparison: dict[str, Any], links: dict[str, str] | None = None) -> str:
+    """The comparison page; `links` maps a run name to its report's relative address."""
     runs = comparison["runs"]
     keys = [k for k in HEADLINE_LABELS if k in runs[0]["metrics"]]
     parts = [
@@ -306,6 +318,14 @@ def comparison_html(comparison: dict[str, Any]) -> str:
         ]
         plots.append(delta_chart_svg(bars, f"{delta['run']} − {delta['against']} (95%)"))
     parts.append('<h2>Plots</h2><div class="plots">' + "".join(plots) + "</div>")
+    if links:
+        parts.append(
+            "<h2>Per-run reports (every sample, real and drafted side by side)</h2><ul>"
+            + "".join(
+                f'<li><a href="{_e(href)}">{_e(name)}</a></li>' for name, href in links.items()
+            )
+            + "</ul>"
+        )
     for delta in comparison["deltas"]:
         parts += [
             f"<h2>{_e(delta['run'])} − {_e(delta['against'])} "
@@ -344,6 +364,11 @@ def comparison_html(comparison: dict[str, Any]) -> str:
 
 
 def write_comparison_html(out_dir: Path, comparison: dict[str, Any]) -> Path:
+    links = {}
+    for run in comparison["runs"]:
+        report = Path(run["directory"]) / "report.html"
+        if report.is_file():
+            links[run["name"]] = Path(os.path.relpath(report, out_dir)).as_posix()
     path = out_dir / "report.html"
-    path.write_text(comparison_html(comparison), "utf-8")
+    path.write_text(comparison_html(comparison, links), "utf-8")
     return path

@@ -26,6 +26,10 @@ class SampleResult(Contract):
     case_id: str
     task: Literal["draft", "summary"]
     request: str | None = None
+    record: str | None = Field(
+        default=None,
+        description="What the model was given: the record text (letters) or the record files.",
+    )
     gold_decision: Literal["Upheld", "Overturned"] | None = None
     predicted_decision: Literal["Upheld", "Overturned"] | None = None
     chapter: str | None = Field(default=None, description="Gold guideline chapter key (draft).")

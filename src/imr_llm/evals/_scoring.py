@@ -88,6 +88,10 @@ def score_draft(sample: Sample, draft: ItemDraft) -> dict[str, float | None]:
     }
 
 
+def _record(sample: Sample) -> str:
+    return sample.record_text if sample.record_text is not None else "\n".join(sample.record_paths)
+
+
 def _gold_json(sample: Sample) -> dict[str, object]:
     if sample.task == "draft":
         if sample.gold_item is not None:
@@ -108,6 +112,7 @@ def result_for(
         case_id=sample.case_id,
         task=sample.task,
         request=sample.request,
+        record=_record(sample),
         gold_decision=sample.gold_decision,
         chapter=chapter_key(sample.gold_item.maximus_guideline) if sample.gold_item else None,
         gold=_gold_json(sample),
@@ -139,6 +144,7 @@ def error_result(sample: Sample, error: BaseException, latency_s: float) -> Samp
         case_id=sample.case_id,
         task=sample.task,
         request=sample.request,
+        record=_record(sample),
         gold_decision=sample.gold_decision,
         chapter=chapter_key(sample.gold_item.maximus_guideline) if sample.gold_item else None,
         gold=_gold_json(sample),
