@@ -105,8 +105,10 @@ def test_resume_after_interruption_loses_nothing(letters_jsonl: Path, tmp_path: 
         run_eval(letters_jsonl, model=FakePredictor(), out=out, floor=False, **FAST)
     again = FakePredictor()
     resumed = run_eval(letters_jsonl, model=again, out=out, resume=True, floor=False, **FAST)
-    all_ids = [f"CM16-000000{c}#{i}" for c, i in ((1, 1), (2, 1), (2, 2), (3, 1), (4, 1), (4, 2),
-                                                  (5, 1), (5, 2))]  # fmt: skip
+    all_ids = [
+        f"CM16-000000{c}#{i}"
+        for c, i in ((1, 1), (2, 1), (2, 2), (3, 1), (4, 1), (4, 2), (5, 1), (5, 2))
+    ]
     assert sorted(again.calls) == [i for i in all_ids if i not in written]
     assert "CM16-0000004#1" in again.calls
     assert _comparable(resumed.variants[0].metrics) == _comparable(reference.variants[0].metrics)
@@ -157,3 +159,22 @@ def test_limit_and_bad_task(letters_jsonl: Path, tmp_path: Path) -> None:
         run_eval(letters_jsonl, model="baseline/majority", out=tmp_path / "t", task="x")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="baseline"):
         run_eval(letters_jsonl, model="baseline/nope", out=tmp_path / "u", floor=False, **FAST)
+
+
+DEMO = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "synthetic" / "CM17-0005177"
+
+
+@pytest.mark.skipif(not DEMO.is_dir(), reason="no synthetic demo case")
+def test_synthetic_case_with_baselines(tmp_path: Path) -> None:
+    summary = run_eval(
+        DEMO, task="summary", model="baseline/extractive", out=tmp_path / "s", **FAST
+    )
+    m = summary.variants[0].metrics
+    # the records state 'Age: 53  Sex: Female' and 'Determination: NON-CERTIFIED'
+    by_field = m["metrics"]["key_fact_recall_by_field"]
+    assert by_field["age"] == by_field["sex"] == by_field["ur_outcome"] == 1.0
+    assert m["floor"]["baseline/majority"]["key_fact_recall"] == 0.0  # empty summary
+    draft = run_eval(DEMO, model="baseline/majority", out=tmp_path / "d", **FAST)
+    d = draft.variants[0].metrics
+    assert d["n_samples"] >= 1
+    assert d["metrics"]["rationale_rouge_l_f1"] is None  # synthetic gold has no rationale

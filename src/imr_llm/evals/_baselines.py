@@ -14,11 +14,12 @@
     Rationale: the two excerpt sentences sharing most words with the request, the record
     sentence sharing most words with it, and "Therefore, the request for <request> is [not]
     medically necessary."
-    summary: regular expressions over the record text: age and sex ('NN year old male'), date
-    of injury (a date near 'date of injury' / 'DOI' / 'injured on'), the UR date and outcome (a
-    date and 'non-certified/denied/modified/certified' near 'utilization review' / 'UR'), the
-    requests ('request(ed) for ...'), body parts and treatments from fixed keyword lists; prose
-    = the record's first three sentences.
+    summary: regular expressions over the record text: age and sex ('NN year old male', or
+    'Age: NN' and 'Sex: Female' fields), date of injury (a date near 'date of injury' / 'DOI'
+    / 'injured on'), the UR date and outcome (a date and 'non-certified/denied/modified/
+    certified' near 'utilization review' / 'UR'), the requests ('request(ed) for ...',
+    'authorization for ...'), body parts and treatments from fixed keyword lists; prose = the
+    record's first three sentences.
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ BODY_PARTS = (
     "lumbar spine",
     "neck",
     "low back",
-    "back",
     "shoulder",
     "elbow",
     "wrist",
@@ -128,7 +128,16 @@ TREATMENTS = (
 _DOI = re.compile(r"date of injury|\bDOI\b|injury date|injured on|date of industrial injury", re.I)
 _UR = re.compile(r"utilization review|\bUR\b", re.I)
 _REQUEST = re.compile(
-    r"\brequest(?:ed|s)?\s+(?:for\s+|is\s+for\s+|include[sd]?\s+)?([^.;:\n]{3,80})", re.I
+    r"\b(?:request(?:ed|s)?|authorization)\s+(?:is\s+)?for\s+(?:an?\s+|the\s+)?"
+    r"([^.;:\n]{3,80})",
+    re.I,
+)
+_AGE_FIELD = re.compile(r"\bAge:\s*(\d{1,3})\b", re.I)
+_SEX_FIELD = re.compile(r"\b(?:Sex|Gender):\s*(male|female|m|f)\b", re.I)
+_DETERMINATION = re.compile(
+    r"\b(?:determination|decision|outcome):\s*(non-?certified|denied|modified|certified|"
+    r"approved)",
+    re.I,
 )
 
 
@@ -143,7 +152,8 @@ def _date_near(text: str, pattern: re.Pattern[str], window: int = 60):  # type: 
 
 def _ur_outcome(text: str) -> Literal["non-certified", "modified", "certified", "unknown"]:
     for match in _UR.finditer(text):
-        near = text[match.start() : match.start() + 200].lower()
+        stated = _DETERMINATION.search(text, match.start(), match.start() + 800)
+        near = (stated.group(1) if stated else text[match.start() : match.start() + 300]).lower()
         if re.search(r"non-?certif|not certified|denied|denial", near):
             return "non-certified"
         if "modif" in near:
@@ -160,9 +170,14 @@ def _found(keywords: tuple[str, ...], text: str) -> list[str]:
 def extract_summary(text: str) -> CaseSummary:
     """The regex summary of `baseline/extractive` (see the module docstring)."""
     age, sex = age_sex(text)
+    if age is None and (field := _AGE_FIELD.search(text)):
+        age = int(field.group(1))
+    if sex is None and (field := _SEX_FIELD.search(text)):
+        sex = "female" if field.group(1).lower().startswith("f") else "male"
     ur_date = _date_near(text, _UR, window=120)
     outcome = _ur_outcome(text)
-    requests = [" ".join(m.group(1).split()) for m in _REQUEST.finditer(text)][:5]
+    found = (" ".join(m.group(1).split()) for m in _REQUEST.finditer(text))
+    requests = [r for r in found if not r.lower().startswith("authorization")][:5]
     ur = (
         [URDecision(date=ur_date, request=requests[0] if requests else "", outcome=outcome)]
         if ur_date or outcome != "unknown"
