@@ -32,10 +32,11 @@ def quantile(sorted_values: Sequence[float], q: float) -> float:
 
 
 def _clusters(results: Sequence[SampleResult]) -> list[list[SampleResult]]:
+    """Samples grouped by case, cases in id order (so file order does not change a draw)."""
     groups: dict[str, list[SampleResult]] = {}
     for result in results:
         groups.setdefault(result.case_id, []).append(result)
-    return list(groups.values())
+    return [groups[case] for case in sorted(groups)]
 
 
 def _interval(values: list[float], level: float) -> dict[str, float] | None:
@@ -86,7 +87,7 @@ def paired_bootstrap(
     pairs_by_case: dict[str, list[tuple[SampleResult, SampleResult]]] = {}
     for a in shared:
         pairs_by_case.setdefault(a.case_id, []).append((a, by_id_b[a.sample_id]))
-    clusters = list(pairs_by_case.values())
+    clusters = [pairs_by_case[case] for case in sorted(pairs_by_case)]
     point_a = headline(shared, task)
     point_b = headline([by_id_b[a.sample_id] for a in shared], task)
     draws: dict[str, list[float]] = {name: [] for name in point_a}

@@ -350,7 +350,16 @@ def run_eval(
         run.comparison = compare_runs(
             [v.directory for v in run.variants], out=out_dir, n_boot=n_boot, seed=seed
         )
-        write_json(out_dir / "config.json", {"variants": [v.name for v in run.variants]})
+        write_json(
+            out_dir / "config.json",
+            run_config(
+                task=task,
+                dataset=data.path,
+                model=spec,
+                variants={v.name: str(p) for v, p in zip(run.variants, dirs, strict=True)},
+                n_samples=len(samples),
+            ),
+        )
     if fail_if:
         check_gates(
             [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
