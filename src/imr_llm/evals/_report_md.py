@@ -64,7 +64,7 @@ def run_markdown(
         f"- dataset: `{cell(config.get('dataset'))}` ({cell(config.get('dataset_kind'))}, "
         f"{config.get('n_samples')} samples)",
         f"- model: `{cell(config.get('model'))}`; prompts: {cell(config.get('variant') or '-')} "
-        f"(version {cell(config.get('prompts_version'))})",
+        f"(version {cell(config.get('prompts_version') or 'n/a')})",
         f"- git: {cell(git.get('commit', 'n/a'))}{' (dirty)' if git.get('dirty') else ''}; "
         f"created {cell(config.get('created'))}",
         f"- scored: {metrics.get('n_samples')} samples from {metrics.get('n_cases')} cases; "
@@ -185,8 +185,9 @@ def comparison_markdown(comparison: dict[str, Any]) -> str:
         "|---" * (len(keys) + 4) + "|",
     ]
     for run in runs:
+        version = run["prompts_version"] or "n/a"
         lines.append(
-            f"| {cell(run['name'])} | {cell(run['model'])} | {cell(run['prompts_version'])} | "
+            f"| {cell(run['name'])} | {cell(run['model'])} | {cell(version)} | "
             f"{run['n_samples']} | " + " | ".join(fmt(run["metrics"].get(k)) for k in keys) + " |"
         )
     for delta in comparison["deltas"]:
