@@ -96,6 +96,10 @@ def test_split_request_plain() -> None:
         "Chiropractic care for the low back; six sessions",
         None,
     )
+    assert split_request("The Utilization Review on 1/5/2017 was modified. Norco #60 is") == (
+        "Norco #60",
+        None,
+    )
 
 
 def test_decision_on_its_own_line_and_upper_case() -> None:

@@ -45,6 +45,18 @@ def test_labelled_style_with_wrapped_specialty() -> None:
             ["California", "Texas"],
             ["Orthopedic Surgery"],
         ),
+        (
+            "The expert reviewer is Board Certified in Physical Medicine and Rehabilitation, has "
+            "a subspecialty in Pain Medicine and is licensed to practice in California. He/she",
+            ["California"],
+            ["Physical Medicine and Rehabilitation", "Pain Medicine"],
+        ),
+        (
+            "The expert reviewer is a Doctor of Chiropractic and is licensed to practice in "
+            "California and Nevada. He/she",
+            ["California", "Nevada"],
+            ["Doctor of Chiropractic"],
+        ),
     ],
 )
 def test_prose_style(prose: str, licensure: list[str], specialties: list[str]) -> None:

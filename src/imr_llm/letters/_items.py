@@ -39,6 +39,9 @@ _MODIFIED_TAIL = re.compile(r"original\s+request|IMR\s+eligible|authorized", re.
 _UR_PREFIX = re.compile(
     r"The\s+Utilization\s+Review\s+on\s+[^.\n]{1,40}?\s+was\s+modified\.\s*\Z", re.IGNORECASE
 )
+_UR_LEAD = re.compile(
+    r"^The\s+Utilization\s+Review\s+on\s+[^.]{1,40}?\s+was\s+modified\.\s*", re.IGNORECASE
+)
 MODIFIED_RE = re.compile(
     r"^(?:The\s+Utilization\s+Review\s+on\s+.{1,40}?\s+was\s+modified\.\s*)?"
     r"(?P<orig>.+?)\s+was\s+the\s+original\s+request\.\s*(?P<mid>.*?)\s*"
@@ -173,8 +176,10 @@ def split_request(header: str) -> tuple[str, str | None]:
     m = MODIFIED_RE.match(header)
     if m:
         return _clean(m.group("req")), _clean(m.group("orig"))
-    return _clean(header), None
+    return _clean(_UR_LEAD.sub("", header)), None
 
 
 def _clean(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip(" ,;")
+    """Collapse whitespace; drop a trailing verb ('..., Norco #35 is') and stray punctuation."""
+    text = re.sub(r"\s+", " ", text).strip(" ,;")
+    return re.sub(r",?\s+is$", "", text).strip(" ,;")

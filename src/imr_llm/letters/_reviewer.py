@@ -32,6 +32,7 @@ _SUBSPECIALTY = re.compile(
     r"(?=,?\s+(?:and\s+)?(?:has|is|with|holds)\b|$)",
     re.IGNORECASE,
 )
+_TITLE = re.compile(r"^(?:an?|the)\s+(?P<v>.+)$", re.IGNORECASE)
 _LICENSED = re.compile(r"licensed\s+to\s+practice\s+in\s+(?P<v>.+?)\s*$", re.IGNORECASE)
 
 
@@ -72,14 +73,17 @@ def parse_reviewer(text: str) -> Reviewer:
     prose = _PROSE.search(text)
     if prose:
         sentence = _flat(prose.group("v"))
-        for clause in re.split(
+        clauses = re.split(
             r",\s*(?=(?:and\s+)?(?:has|is|holds)\b)|\s+and\s+(?=(?:has|is)\b)", sentence
-        ):
-            clause = clause.strip()
+        )
+        for n, raw in enumerate(clauses):
+            clause = re.sub(r"^(?:and\s+)", "", raw.strip())
             if (m := _BOARD.search(clause)) or (m := _SUBSPECIALTY.search(clause)):
-                specialties.extend(split_list(m.group("v")))
+                specialties.append(_flat(m.group("v")))  # one specialty: 'and' is part of names
             elif m := _LICENSED.search(clause):
                 licensure.extend(split_list(m.group("v")))
+            elif n == 0 and (m := _TITLE.match(clause)):
+                specialties.append(_flat(m.group("v")))  # 'a Doctor of Chiropractic'
     return Reviewer(licensure=licensure, specialties=specialties)
 
 
