@@ -39,6 +39,13 @@ LAYOUTS = {
         "Decision Date: UR Denial Date:\n01/25/2017 12/14/2016\n"
         "Priority: Application Received:\nStandard 12/23/2016\n"
     ),
+    "label-wrapped-around-value": (
+        "Case Number:               CM16-0247255\n"
+        "Date Assigned:             12/30/2016          Date of Injury:          10/14/2016\n"
+        "Decision Date:             01/25/2017          UR Denial Date:          12/14/2016\n"
+        "Priority:                  Standard            Application              12/23/2016\n"
+        "                                               Received:\n"
+    ),
     "short-years-and-spaces": (
         "Case  Number :  CM 16-0247255\nDate Assigned: 12/30/16   Date of Injury: 10/14/16\n"
         "Decision Date: 1/25/2017  UR Denial Date: 12-14-2016\n"

@@ -147,3 +147,22 @@ def test_letter_cut_off_before_items() -> None:
     text = text[: text.index("MRI of the knee: Upheld")]
     with pytest.raises(LetterParseError, match="cut off before its items"):
         parse_letter_text(text, "cut.txt")
+
+
+def test_decision_word_split_by_a_layout_extractor() -> None:
+    text = make_letter([Item("Acupuncture x 6"), Item("TENS unit")])
+    text = text.replace("Acupuncture x 6: Upheld", "Acupuncture x 6: Uph eld")
+    letter = parse_letter_text(text, "x.txt")
+    assert [(i.request, i.decision) for i in letter.items] == [
+        ("Acupuncture x 6", "Upheld"),
+        ("TENS unit", "Upheld"),
+    ]
+
+
+def test_unreadable_decision_is_an_error_not_a_lost_item() -> None:
+    text = make_letter([Item("Acupuncture x 6"), Item("TENS unit"), Item("MRI")])
+    text = text.replace("TENS unit: Upheld", "TENS unit: Upheld in part")
+    with pytest.raises(
+        LetterParseError, match="3 'Claims Administrator guideline:' lines but only 2"
+    ):
+        parse_letter_text(text, "x.txt")

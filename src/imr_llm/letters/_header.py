@@ -85,9 +85,38 @@ def normalize_case_number(text: str) -> str | None:
     return f"CM{m.group(1)}-{m.group(2)}" if m else None
 
 
+_DATE_TOKEN = r"\d{1,2}\s*[/-]\s*\d{1,2}\s*[/-]\s*\d{2,4}"
+_SPLIT_LABELS = (
+    ("Application", "Received"),
+    ("Date", "Assigned"),
+    ("Date", "of", "Injury"),
+    ("Decision", "Date"),
+    ("UR", "Denial", "Date"),
+)
+
+
+def unsplit_labels(flat: str) -> str:
+    """'Application 12/05/2016 Received:' -> 'Application Received: 12/05/2016'.
+
+    A two-column layout can wrap a label around its own value; put the value back after it.
+    """
+    for words in _SPLIT_LABELS:
+        label = " ".join(words)
+        for cut in range(1, len(words)):
+            head = r"\s+".join(words[:cut])
+            tail = r"\s+".join(words[cut:])
+            flat = re.sub(
+                rf"\b{head}\s+({_DATE_TOKEN})\s+{tail}\s*:",
+                rf"{label}: \1",
+                flat,
+                flags=re.IGNORECASE,
+            )
+    return flat
+
+
 def parse_header(block: str) -> Header:
     """Read the header fields out of the text before the first section heading."""
-    flat = re.sub(r"\s+", " ", block).strip()
+    flat = unsplit_labels(re.sub(r"\s+", " ", block).strip())
     header = Header()
     pending: list[str] = []
     pos = 0

@@ -23,8 +23,15 @@ from imr_llm.letters._repair import flow, join_lines
 from imr_llm.letters._sections import ITEMS_LEAD_IN
 
 _MARKER = r"(?:Claims\s+Administrator\s+guideline|MAXIMUS\s+guideline|Decision\s+rationale)\s*:"
+
+
+def _spaced(word: str) -> str:
+    """`word` with an optional space between letters (layout extractions split words)."""
+    return " ?".join(word)
+
+
 DECISION_RE = re.compile(
-    r":[ \t]*(?:\n[ \t]*)*(?P<dec>Upheld|Overturned)\b[ \t]*\.?[ \t]*"
+    rf":[ \t]*(?:\n[ \t]*)*(?P<dec>{_spaced('Upheld')}|{_spaced('Overturned')})\b[ \t]*\.?[ \t]*"
     rf"(?=\s*{_MARKER}|\s*\Z)",
     re.IGNORECASE,
 )
@@ -68,6 +75,13 @@ def parse_items(section: str, *, path: str | None = None) -> list[LetterItem]:
             raise LetterParseError("letter is cut off before its items", path=path)
         raise LetterParseError(
             "no item header ending in ': Upheld' or ': Overturned' in the decisions section",
+            path=path,
+        )
+    markers = len(_CA.findall(body))
+    if markers > len(decisions):
+        raise LetterParseError(
+            f"{markers} 'Claims Administrator guideline:' lines but only {len(decisions)} "
+            "readable item decisions (': Upheld' / ': Overturned')",
             path=path,
         )
     starts = [0]
@@ -162,7 +176,7 @@ def _item(header: str, match: re.Match[str], rest: str, n: int, path: str | None
         raise LetterParseError(f"item {n} is cut off: empty decision rationale", path=path)
     return LetterItem(
         request=request,
-        decision=cast(Decision, match.group("dec").capitalize()),
+        decision=cast(Decision, match.group("dec").replace(" ", "").capitalize()),
         claims_administrator_guideline=parse_citation(rest[ca.end() : mx.start()]),
         maximus_guideline=parse_citation(rest[mx.end() : dr.start()]),
         decision_rationale=rationale,
