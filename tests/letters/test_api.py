@@ -38,6 +38,7 @@ def test_load_letters_from_jsonl_directory_and_list(tmp_path: Path) -> None:
     shutil.copy(SEED, tmp_path / "dir")
     assert load_letters(tmp_path / "dir") == letters[:1]
     assert load_letters([SEED, PDF]) == letters
+    assert load_letters([jsonl, SEED]) == [*letters, letters[0]]
 
 
 def test_read_jsonl_rejects_bad_records(tmp_path: Path) -> None:

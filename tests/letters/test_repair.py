@@ -29,6 +29,7 @@ def test_page_furniture_removed_and_sentence_rejoined() -> None:
         "IMR Case Number CM16-0000001\nNew paragraph here.\n- 3 -",
     ]
     assert repair("\f".join(pages)) == [
+        "IMR Case Number CM16-0000001",  # kept on page 1: it may be the only case number
         "The patient reports pain in the",
         "left knee since the fall.",
         "",
@@ -76,3 +77,24 @@ def test_normalisation_of_odd_characters() -> None:
         "next",
         "line",
     ]
+
+
+def test_case_number_only_in_page_banners_is_found() -> None:
+    from letters_factory import HEADER, Item, make_letter
+
+    from imr_llm.letters import parse_letter_text
+
+    banner = "Final Determination Letter for IMR Case Number CM13-0000004"
+    body = make_letter(
+        [Item("MRI of the knee"), Item("Acupuncture")],
+        header=HEADER.replace("Case Number: CM17-0001234\n", ""),
+    )
+    lines = body.split("\n")
+    pages = [lines[:30], lines[30:60], lines[60:]]
+    text = "\f".join("\n".join([banner, *page, "Page 1 of 3"]) for page in pages)
+    letter = parse_letter_text(text, "banner.txt")
+    assert letter.case_number == "CM13-0000004"
+    assert letter.date_assigned is not None
+    assert banner not in letter.clinical_case_summary
+    assert all(banner not in i.decision_rationale for i in letter.items)
+    assert [i.request for i in letter.items] == ["MRI of the knee", "Acupuncture"]

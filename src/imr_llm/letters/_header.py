@@ -140,6 +140,8 @@ def parse_header(block: str) -> Header:
             pending.pop(0)
             if taken is not None:  # otherwise the text is not this label's kind: skip the label
                 _set(header, name, taken)
+    if header.case_number is None:  # e.g. only a banner 'IMR Case Number CM13-0000004'
+        header.case_number = normalize_case_number(flat)
     return header
 
 

@@ -74,10 +74,21 @@ def letter_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def load_letters(path: str | Path | Iterable[str | Path]) -> list[DecisionLetter]:
-    """Gold letters from a parsed JSON Lines file, or parsed from letter files/directories."""
-    if isinstance(path, str | Path) and Path(path).is_file() and _is_jsonl(Path(path)):
-        return read_jsonl(Path(path))
-    return [parse_letter(p) for p in letter_paths(path)]
+    """Gold letters from parsed JSON Lines file(s) and/or letter files and directories.
+
+    Each path may be a JSON Lines file of `DecisionLetter` records (``.jsonl``, or any file
+    starting with ``{``), a letter file (.pdf/.txt) or a directory of letter files; the result
+    keeps the given order. A file that cannot be read or parsed raises `LetterParseError`.
+    """
+    paths = [path] if isinstance(path, str | Path) else list(path)
+    letters: list[DecisionLetter] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_file() and _is_jsonl(p):
+            letters.extend(read_jsonl(p))
+        else:
+            letters.extend(parse_letter(f) for f in letter_paths(p))
+    return letters
 
 
 def _is_jsonl(path: Path) -> bool:

@@ -40,6 +40,7 @@ _CASE_BANNER = re.compile(
     r"CM\d{2}-\d{4,8}$",
     re.IGNORECASE,
 )
+_CASE_NUMBER = re.compile(r"\bCM\s?\d{2}\s?-\s?\d{4,8}\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"""[.!?:;][)"'\u201d\u2019\]]*$""")
 _URL_TAIL = re.compile(r"(?:https?://|www\.)\S*[/\-_=?&#%]$", re.IGNORECASE)
 _EDGE = 3  # lines at each end of a page that may hold furniture
@@ -127,14 +128,22 @@ def _may_be_banner(key: str) -> bool:
 
 
 def strip_furniture(pages: list[list[str]]) -> list[list[str]]:
-    """Remove page numbers, case banners and running headers/footers of a paged text."""
+    """Remove page numbers, case banners and running headers/footers of a paged text.
+
+    A banner at the top of the first page is kept: it may be the only statement of the case
+    number, and the header parser reads it from there.
+    """
     banners = _banners(pages)
     cleaned = []
-    for page in pages:
+    for n, page in enumerate(pages):
         edges = set(_page_edges(page))
+        first = next((i for i, line in enumerate(page) if line.strip()), -1)
         keep = []
         for i, line in enumerate(page):
             s = line.strip()
+            if n == 0 and i == first and _CASE_NUMBER.search(s):
+                keep.append(line)
+                continue
             if s and (_CASE_BANNER.match(s) or re.fullmatch(r"page\s+\d+\s+of\s+\d+", s, re.I)):
                 continue
             if i in edges and s and (_FURNITURE.match(s) or _key(s) in banners):
