@@ -25,12 +25,30 @@ def library() -> Library:
         ("Flexeril 10mg #90", "muscle relaxants"),
         ("Chiropractic care for the low back; six sessions", "chiropractic and manipulation"),
         ("Acupuncture 2 times a week for 3 weeks", "acupuncture"),
+        ("MRI of the cervical spine without contrast", "neck imaging"),
+        ("MRI of the right shoulder", "shoulder imaging"),
+        ("MRI left knee", "knee imaging"),
+        ("EMG/NCV of the bilateral upper extremities", "electrodiagnostic testing"),
+        ("Flurbiprofen 20%, Baclofen 5% in cream base", "topical analgesics"),
+        ("Urine drug screen", "urine drug testing"),
+        ("Work conditioning 2x4 for low back", "work conditioning and hardening"),
+        ("Motrin 600mg #40", "NSAIDs"),
+        ("Lumbar ESI L4-5", "injections"),
+        ("Home health aide 6 hours per day", "home health and DME"),
+        ("Right knee arthroscopy with medial meniscectomy", "surgery"),
+        ("Comprehensive psychological testing", "psychological care"),
+        ("Functional capacity evaluation", "functional capacity evaluation"),
     ],
 )
 def test_top_hit_topic(library: Library, request_text: str, topic: str) -> None:
     hits = library.retrieve(request_text, k=3)
     assert hits, request_text
     assert hits[0].topic == topic, [h.id for h in hits]
+
+
+def test_mtus_ranks_before_odg_on_the_same_topic(library: Library) -> None:
+    hits = library.retrieve("MRI of the cervical spine", k=3)
+    assert hits[0].basis == "MTUS"
 
 
 def test_k_limits_and_order(library: Library) -> None:

@@ -13,6 +13,10 @@ from imr_llm.guidelines._models import Excerpt
 from imr_llm.guidelines._tokens import BODY_PART_WEIGHT, BODY_PARTS, tokenize
 from imr_llm.letters._models import GuidelineCitation
 
+MTUS_PRIOR = 1.15
+"""Score multiplier for MTUS excerpts: between an MTUS and an ODG excerpt on the same topic the
+MTUS one ranks first, as the medical evidence search sequence requires."""
+
 
 class _LuceneBM25(BM25Okapi):
     """Okapi BM25 with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), which is never
@@ -46,6 +50,8 @@ class Library:
             raise ValueError("duplicate excerpt ids")
         corpus = [tokenize(e.search_text()) for e in self._excerpts]
         self._bm25 = _LuceneBM25(corpus)
+        # 8 CCR 9792.21.1: search the MTUS first; outside guidelines only where it is silent.
+        self._prior = [MTUS_PRIOR if e.basis == "MTUS" else 1.0 for e in self._excerpts]
 
     def __len__(self) -> int:
         return len(self._excerpts)
@@ -105,9 +111,10 @@ class Library:
     def _scores(self, tokens: list[str]) -> list[float]:
         """BM25 scores with body-part terms down-weighted (see `BODY_PART_WEIGHT`)."""
         treatment = [t for t in tokens if t not in BODY_PARTS]
-        body = [t for t in tokens if t in BODY_PARTS]
+        body = sorted({t for t in tokens if t in BODY_PARTS})  # "spine" x3 counts once
         main = self._bm25.get_scores(treatment) if treatment else [0.0] * len(self)
-        if not body:
-            return [float(x) for x in main]
-        extra = self._bm25.get_scores(body)
-        return [float(m) + BODY_PART_WEIGHT * float(b) for m, b in zip(main, extra, strict=True)]
+        extra = self._bm25.get_scores(body) if body else [0.0] * len(self)
+        return [
+            (float(m) + BODY_PART_WEIGHT * float(b)) * self._prior[i]
+            for i, (m, b) in enumerate(zip(main, extra, strict=True))
+        ]
