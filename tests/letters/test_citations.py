@@ -96,6 +96,14 @@ CASES = [
         [],
     ),
     (
+        "Decision based on MTUS Chronic Pain Medical Treatment Guidelines page 125, 127.",
+        "MTUS",
+        "Chronic Pain Medical Treatment Guidelines",
+        None,
+        [],
+        ["125", "127"],
+    ),
+    (
         "Decision based on MTUS Chronic Pain Medical Treatment (2017), Page(s): 78-80.",
         "MTUS",
         "Chronic Pain Medical Treatment",

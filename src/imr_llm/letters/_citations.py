@@ -27,7 +27,9 @@ _OUTSIDE = re.compile(
 _YEAR = re.compile(r"(?<![\d/.\-])((?:19|20)\d{2})(?![\d/\-])")
 _NAMED_YEAR = re.compile(r"\s\(?((?:19|20)\d{2})\)?(?=\s*(?:,|\.|;|$|\s+Section|\s+Page|\s+and\b))")
 _SECTIONS = re.compile(r"Sections?\s*\(s\)\s*:|Sections?\s*:", re.IGNORECASE)
-_PAGES = re.compile(r"Pages?\s*\(s\)\s*:|Pages?\s*:|\bpp?\.\s*(?=\d)", re.IGNORECASE)
+_PAGES = re.compile(
+    r"Pages?\s*\(s\)\s*:|Pages?\s*:|\bpages?\s+(?=\d)|\bpp?\.\s*(?=\d)", re.IGNORECASE
+)
 _NEXT_GUIDELINE = re.compile(r",?\s+and\s+(?=[A-Z])")
 
 
@@ -43,8 +45,7 @@ def parse_citation(text: str) -> GuidelineCitation:
             basis="MTUS", guideline=guideline, year=year, sections=sections, pages=pages, text=flat
         )
     if non or _OUTSIDE.search(flat):
-        cited = flat[non.end() :].strip() if non else ""
-        cited = cited.rstrip(" .") or None if cited else None
+        cited = (flat[non.end() :].strip().rstrip(" .") if non else "") or None
         year = None
         if cited and (m := _YEAR.search(re.sub(r"https?://\S+", "", cited))):
             year = int(m.group(1))
