@@ -1,6 +1,17 @@
 """Eval harness: datasets -> samples -> predictions -> scores -> metrics.json and reports.
 
-Public API: `run_eval`, `compare_runs`, `load_dataset`, the metric functions and the gates.
+    from imr_llm.evals import run_eval, compare_runs
+    run = run_eval("evals/datasets/letters/gold.jsonl", task="draft",
+                   model="baseline/majority", out="runs/majority")
+    run.variants[0].metrics["metrics"]["decision_kappa"]          # 0.0
+    compare_runs(["runs/majority", "runs/local"], out="runs/cmp",
+                 fail_if=["delta.decision_kappa<0"])
+
+Modules: `_samples` (datasets -> samples), `_predictors` / `_baselines` (what predicts),
+`_runner` (threads, append-only results, resume), `_scoring` / `_keyfacts` / `_metrics` /
+`_bootstrap` (scores, aggregates, intervals), `_report_md` / `_report_html` / `_svg`
+(reports), `_compare` and `_gates` (compare runs, `--fail-if`). Definitions of every metric
+and of the baselines are in the docstrings of those modules.
 """
 
 from imr_llm.evals._baselines import BASELINES, ExtractiveBaseline, MajorityBaseline

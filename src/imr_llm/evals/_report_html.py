@@ -129,10 +129,11 @@ def run_html(
     m = metrics.get("metrics", {})
     git = config.get("git") or {}
     rows = headline_rows(metrics)
+    version = config.get("prompts_version") or "n/a"
     parts = [
         f'<p class="meta">dataset {_e(config.get("dataset"))} ({_e(config.get("dataset_kind"))}, '
         f"{_e(config.get('n_samples'))} samples) · model {_e(config.get('model'))} · prompts "
-        f"{_e(config.get('variant') or '-')} (version {_e(config.get('prompts_version'))}) · git "
+        f"{_e(config.get('variant') or '-')} (version {_e(version)}) · git "
         f"{_e(git.get('commit', 'n/a'))}{' (dirty)' if git.get('dirty') else ''} · "
         f"{_e(config.get('created'))}</p>",
         f'<p class="meta">scored {_e(metrics.get("n_samples"))} samples from '
@@ -165,6 +166,13 @@ def run_html(
                     for c, r in m["per_chapter"].items()
                 ],
                 "Decision agreement per guideline chapter",
+            )
+        )
+    if m.get("key_fact_recall_by_field"):
+        plots.append(
+            bar_chart_svg(
+                [(f, v, None, None) for f, v in m["key_fact_recall_by_field"].items()],
+                "Key-fact recall by field",
             )
         )
     parts.append('<h2>Plots</h2><div class="plots">' + "".join(plots) + "</div>")
@@ -286,7 +294,7 @@ def comparison_html(comparison: dict[str, Any], links: dict[str, str] | None = N
                 (
                     r["name"],
                     r["model"],
-                    r["prompts_version"],
+                    r["prompts_version"] or "n/a",
                     r["n_samples"],
                     *[fmt(r["metrics"].get(k)) for k in keys],
                 )
