@@ -158,8 +158,12 @@ def test_gold_jsonl_matches_a_fresh_parse(parsed: dict[str, DecisionLetter]) -> 
 
 def test_gold_records_validate_against_the_json_schema() -> None:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    for line in GOLD.read_text(encoding="utf-8").splitlines():
-        jsonschema.validate(json.loads(line), schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    records = [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        validator.validate(record)
+    records[0]["items"][0]["decision"] = "Partly upheld"
+    assert not validator.is_valid(records[0])
 
 
 def test_corpus_totals(parsed: dict[str, DecisionLetter]) -> None:
