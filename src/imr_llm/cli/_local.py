@@ -10,9 +10,10 @@ from imr_llm._errors import ImrLlmError, LocalModelError
 
 
 def _cache_dir() -> Path:
-    from imr_llm.llm import resolve_settings
+    """Where models, the server state file and its log live (`$IMR_LLM_CACHE_DIR`)."""
+    from imr_llm.llm._settings import default_cache_dir
 
-    return resolve_settings().cache_dir
+    return default_cache_dir()
 
 
 def _source(model: str | None) -> str:
@@ -33,6 +34,11 @@ def serve(
     ),
     n_ctx: int = typer.Option(8192, help="Context window in tokens."),
     threads: int | None = typer.Option(None, help="CPU threads (default: all cores)."),
+    state_cache_mb: int = typer.Option(
+        0,
+        help="llama.cpp's RAM cache of saved prompt states, in MB (0: off; the last prompt's "
+        "prefix is reused either way). Each saved state also holds ~300 MB of logits.",
+    ),
 ) -> None:
     """Start the local model server in the background (kept until `imr-llm local stop`)."""
     from imr_llm.llm.local import local_endpoint, read_state, require_extra, start
@@ -57,6 +63,7 @@ def serve(
         started_by="serve",
         n_ctx=n_ctx,
         threads=threads,
+        state_cache_mb=state_cache_mb,
     )
     typer.echo(
         f"serving {state.model} at {state.base_url} (pid {state.pid}); log: {state.log}\n"

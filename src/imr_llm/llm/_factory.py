@@ -71,7 +71,7 @@ def model_from_settings(s: Settings) -> InstructorModel:
         )
     from imr_llm.llm.local import local_endpoint
 
-    endpoint = local_endpoint(parsed.model, cache_dir=s.cache_dir)
+    endpoint = local_endpoint(parsed.model)
     return InstructorModel(
         name=f"local/{endpoint.model_name}",
         model=endpoint.model_name,

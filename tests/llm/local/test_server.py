@@ -117,3 +117,13 @@ def test_cli_status_and_stop(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -
     result = runner.invoke(app, ["local", "stop"])
     assert result.exit_code == 0 and f"stopped fake (pid {state.pid})" in result.output
     assert not _server._alive(state.pid)
+
+
+def test_server_command_is_loopback_and_state_cache_is_opt_in() -> None:
+    argv = _server.server_command("m", Path("m.gguf"), 1234, n_ctx=8192, threads=2)
+    assert argv[1:3] == ["-m", "llama_cpp.server"]
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--n_ctx") + 1] == "8192"
+    assert "--cache" not in argv  # llama.cpp's own last-prompt prefix reuse still applies
+    argv = _server.server_command("m", Path("m.gguf"), 1, n_ctx=8, threads=1, state_cache_mb=64)
+    assert argv[argv.index("--cache_size") + 1] == str(64 << 20)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from imr_llm.llm._settings import default_cache_dir
 from imr_llm.llm.local._assemble import assemble, locate_parts, sha256_file
 from imr_llm.llm.local._catalog import (
     CATALOG,
@@ -51,8 +52,14 @@ def model_path(source: str, cache_dir: Path) -> Path:
     return assemble(catalog_entry(source), cache_dir / "models")
 
 
-def local_endpoint(source: str, *, cache_dir: Path) -> LocalEndpoint:
-    """Describe `local/<source>` without starting anything (unknown names fail now)."""
+def local_endpoint(source: str, *, cache_dir: Path | None = None) -> LocalEndpoint:
+    """Describe `local/<source>` without starting anything (unknown names fail now).
+
+    `cache_dir` holds `models/` and the server's state file and log; it defaults to
+    `$IMR_LLM_CACHE_DIR` or `~/.cache/imr-llm` (not the response-cache `cache_dir` setting,
+    so a throwaway response cache never starts a second server).
+    """
+    cache_dir = cache_dir or default_cache_dir()
     if is_gguf_path(source):
         path = gguf_file(source)
         return LocalEndpoint(path.stem, f"local:{path}", cache_dir, str(path))

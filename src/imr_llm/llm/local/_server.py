@@ -121,10 +121,25 @@ def free_port() -> int:
 
 
 def server_command(
-    model: str, model_path: Path, port: int, *, n_ctx: int, threads: int
+    model: str,
+    model_path: Path,
+    port: int,
+    *,
+    n_ctx: int,
+    threads: int,
+    state_cache_mb: int = 0,
 ) -> list[str]:
-    """The `python -m llama_cpp.server` command line (prompt cache on, loopback only)."""
-    return [
+    """The `python -m llama_cpp.server` command line, loopback only.
+
+    Prompt caching: llama.cpp keeps the KV cache of the last prompt and re-evaluates only
+    what follows the longest shared prefix ("prefix-match hit" in the log), so items sent
+    one after another with the same case prefix skip re-reading it. That is always on.
+    `--cache` (a RAM cache of saved states, for prefixes other than the last one) stays off
+    by default: each save copies the logits buffer (~300 MB for Qwen's 152k vocabulary)
+    that its size limit does not count; with a 2 GB limit one server grew to 17 GB RSS and
+    spent seconds per request saving state. `state_cache_mb > 0` turns it on.
+    """
+    argv = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(model_path),
         "--model_alias", model,
@@ -133,10 +148,11 @@ def server_command(
         "--n_ctx", str(n_ctx),
         "--n_threads", str(threads),
         "--n_threads_batch", str(threads),
-        "--cache", "true",
-        "--cache_type", "ram",
-        "--cache_size", str(2 << 30),
     ]  # fmt: skip
+    if state_cache_mb > 0:
+        size = str(state_cache_mb << 20)
+        argv += ["--cache", "true", "--cache_type", "ram", "--cache_size", size]
+    return argv
 
 
 def start(
@@ -147,6 +163,7 @@ def start(
     started_by: Literal["serve", "demand"],
     n_ctx: int = DEFAULT_N_CTX,
     threads: int | None = None,
+    state_cache_mb: int = 0,
     command: list[str] | None = None,
     timeout_s: float = START_TIMEOUT_S,
 ) -> ServerState:
@@ -156,7 +173,9 @@ def start(
     """
     port = free_port()
     threads = threads or os.cpu_count() or 1
-    argv = command or server_command(model, model_path, port, n_ctx=n_ctx, threads=threads)
+    argv = command or server_command(
+        model, model_path, port, n_ctx=n_ctx, threads=threads, state_cache_mb=state_cache_mb
+    )
     argv = [a.replace("{port}", str(port)) for a in argv]
     log_path = cache_dir / "server.log"
     cache_dir.mkdir(parents=True, exist_ok=True)
