@@ -20,10 +20,27 @@ from typing import Any, TypeVar
 
 import instructor
 import openai
-from instructor.core import IncompleteOutputException, InstructorRetryException
+
+try:  # instructor >= 1.11 moved its exceptions to instructor.core
+    from instructor.core import IncompleteOutputException, InstructorRetryException
+except ImportError:  # pragma: no cover - older instructor
+    from instructor.exceptions import (  # type: ignore[no-redef]
+        IncompleteOutputException,
+        InstructorRetryException,
+    )
 from pydantic import BaseModel, ValidationError
 
 from imr_llm._errors import ModelConfigError, ModelError
+from imr_llm.llm._answers import (
+    BadAnswer,
+    MalformedBody,
+    Tally,
+    dummy_request,
+    explain,
+    plain,
+    quiet_instructor_logs,
+    raw_text,
+)
 from imr_llm.llm._cache import ResponseCache, cache_key
 from imr_llm.llm._model import Completion, Message, Model, Usage
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
@@ -43,76 +60,7 @@ REASK_TEMPLATE = (
     "Your previous answer could not be used: {errors}\n"
     "Answer again with one JSON object that matches the schema exactly, and nothing else."
 )
-
-
-class _DropAboveDebug(logging.Filter):
-    """instructor logs exception text (which can quote record text) at ERROR: keep it at DEBUG."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno <= logging.DEBUG
-
-
-def _quiet_instructor_logs() -> None:
-    names = [n for n in logging.root.manager.loggerDict if n.startswith("instructor")]
-    for name in {"instructor", "instructor.v2", "instructor.v2.retry", *names}:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, _DropAboveDebug) for f in logger.filters):
-            logger.addFilter(_DropAboveDebug())
-
-
-_quiet_instructor_logs()
-
-
-@dataclass
-class _Tally:
-    """Requests and tokens of one `structured` call, every attempt included."""
-
-    requests: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    last_response: Any = None
-
-    def add(self, response: Any) -> None:
-        self.last_response = response
-        usage = getattr(response, "usage", None)
-        self.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
-        self.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
-
-
-class _BadAnswer(Exception):
-    """An answer that arrived but did not parse or validate (re-askable)."""
-
-    def __init__(self, raw: str, for_model: str, for_log: str) -> None:
-        super().__init__(for_log)
-        self.raw, self.for_model, self.for_log = raw, for_model, for_log
-
-
-class _MalformedBody(openai.APIConnectionError):
-    """A 200 answer whose body is not a chat completion: retried like a dropped connection."""
-
-
-def _raw_text(response: Any) -> str:
-    try:
-        message = response.choices[0].message
-    except (AttributeError, IndexError, TypeError):
-        return ""
-    if getattr(message, "tool_calls", None):
-        return str(message.tool_calls[0].function.arguments or "")
-    return str(message.content or "")
-
-
-def _explain(exc: BaseException) -> tuple[str, str]:
-    """(errors for the model's re-ask, content-free summary for logs and exceptions)."""
-    if isinstance(exc, ValidationError):
-        errs = exc.errors(include_url=False, include_input=False)[:10]
-        locs = [".".join(str(p) for p in e["loc"]) or "<root>" for e in errs]
-        for_model = "; ".join(f"{loc}: {e['msg']}" for loc, e in zip(locs, errs, strict=True))
-        for_log = ", ".join(f"{loc}: {e['type']}" for loc, e in zip(locs, errs, strict=True))
-        return for_model, f"{exc.error_count()} validation error(s) ({for_log})"
-    if isinstance(exc, json.JSONDecodeError):
-        text = f"invalid JSON ({exc.msg} at position {exc.pos})"
-        return text, text
-    return "the answer was not a JSON object matching the schema", type(exc).__name__
+quiet_instructor_logs()
 
 
 @dataclass
@@ -194,7 +142,7 @@ class InstructorModel(Model):
                     )
                     self._report(usage)
                     return Completion[response_model](value=value, usage=usage, cached=True)  # type: ignore[valid-type]
-        tally = _Tally()
+        tally = Tally()
         try:
             value = self._ask(messages, response_model, params, tally)
         except ModelError as exc:
@@ -213,7 +161,7 @@ class InstructorModel(Model):
         return Completion[response_model](value=value, usage=usage)  # type: ignore[valid-type]
 
     # -- internals -----------------------------------------------------------------------
-    def _usage(self, tally: _Tally, started: float) -> Usage:
+    def _usage(self, tally: Tally, started: float) -> Usage:
         return Usage(
             prompt_tokens=tally.prompt_tokens,
             completion_tokens=tally.completion_tokens,
@@ -231,10 +179,10 @@ class InstructorModel(Model):
         messages: list[Message],
         response_model: type[T],
         params: dict[str, Any],
-        tally: _Tally,
+        tally: Tally,
     ) -> T:
         conversation = list(messages)
-        last: _BadAnswer | None = None
+        last: BadAnswer | None = None
         attempts = self.max_reasks + 1
         for attempt in range(attempts):
             if last is not None:
@@ -253,7 +201,7 @@ class InstructorModel(Model):
                 ]
             try:
                 return self._attempt(conversation, response_model, params, tally)
-            except _BadAnswer as bad:
+            except BadAnswer as bad:
                 log.warning(
                     "%s: answer %d/%d for %s did not validate: %s",
                     self.name,
@@ -274,7 +222,7 @@ class InstructorModel(Model):
         conversation: list[Message],
         response_model: type[T],
         params: dict[str, Any],
-        tally: _Tally,
+        tally: Tally,
     ) -> T:
         tally.last_response = None
         create = instructor.patch(
@@ -307,11 +255,11 @@ class InstructorModel(Model):
                 raise ModelError(
                     f"{self.name}: request failed: {type(cause or exc).__name__}"
                 ) from cause
-            for_model, for_log = _explain(cause)
-            raise _BadAnswer(_raw_text(tally.last_response), for_model, for_log) from None
-        return _plain(value, response_model)
+            for_model, for_log = explain(cause)
+            raise BadAnswer(raw_text(tally.last_response), for_model, for_log) from None
+        return plain(value, response_model)
 
-    def _sender(self, response_model: type[BaseModel], tally: _Tally) -> Callable[..., Any]:
+    def _sender(self, response_model: type[BaseModel], tally: Tally) -> Callable[..., Any]:
         client = self._openai()
 
         def send(**kwargs: Any) -> Any:
@@ -322,9 +270,9 @@ class InstructorModel(Model):
                 try:
                     response = client.chat.completions.create(**kwargs)
                 except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
-                    raise _MalformedBody(request=_dummy_request()) from exc
+                    raise MalformedBody(request=dummy_request()) from exc
                 if not getattr(response, "choices", None):
-                    raise _MalformedBody(request=_dummy_request())
+                    raise MalformedBody(request=dummy_request())
                 tally.add(response)
                 return response
 
@@ -374,18 +322,3 @@ class InstructorModel(Model):
                     max_retries=0,  # tenacity owns retries
                 )
             return self._client
-
-
-def _plain(value: BaseModel, response_model: type[T]) -> T:
-    """instructor returns a validated instance of a subclass carrying the raw response; hand
-    back a plain `response_model` with the same (already validated) field values."""
-    if type(value) is response_model:
-        return value
-    fields = {name: getattr(value, name) for name in response_model.model_fields}
-    return response_model.model_construct(_fields_set=set(value.model_fields_set), **fields)
-
-
-def _dummy_request() -> Any:
-    import httpx2
-
-    return httpx2.Request("POST", "http://model.invalid/v1/chat/completions")

@@ -223,6 +223,11 @@ def ensure_running(
                 )
             return state
         require_extra()
+        print(  # a one-time notice: the start blocks for seconds (first time: a minute)
+            f"imr-llm: starting the local model server ({model}); it stops when this "
+            "command exits (`imr-llm local serve` keeps one running)",
+            file=sys.stderr,
+        )
         path = model_path_fn() if callable(model_path_fn) else Path(str(model_path_fn))
         return start(model, path, cache_dir, started_by="demand", **start_kwargs)  # type: ignore[arg-type]
 
