@@ -106,27 +106,18 @@ SUMMARY_SCRIPT: dict[str, list[Answer]] = {
     ],
     "TreatmentFacts": [
         {
-            "treatments": [
-                {
-                    "name": "physical therapy",
-                    "count": "5 sessions",
-                    "response": "no documented functional improvement",
-                },
-                {"name": "Norco", "count": None, "response": None},
-            ]
+            "therapies": ["physical therapy 5 sessions"],
+            "medications": ["Norco"],
+            "other": [],
+            "response": "no documented functional improvement",
         }
     ],
     "RequestFacts": [
         {
-            "request_date": "12/08/2016",
             "disputed_requests": ["Physical therapy additional 3 visits per week for 2 weeks"],
-            "ur": [
-                {
-                    "date": "12/19/2016",
-                    "request": "Physical therapy additional 3 visits per week for 2 weeks",
-                    "outcome": "NON-CERTIFIED",
-                }
-            ],
+            "request_date": "12/08/2016",
+            "ur_date": "12/19/2016",
+            "ur_outcome": "NON-CERTIFIED",
         }
     ],
 }

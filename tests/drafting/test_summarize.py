@@ -19,7 +19,8 @@ def test_summary_facts_evidence_and_prose(small_case: CaseFile) -> None:
     s = done.value
     CaseSummary.model_validate(s.model_dump())
     assert (s.age, s.sex, s.date_of_injury) == (53, "female", dt.date(2016, 11, 2))
-    assert s.treatments[0].count == 5  # "5 sessions" parsed leniently
+    assert [(t.name, t.count) for t in s.treatments] == [("physical therapy", 5), ("Norco", None)]
+    assert s.treatments[0].response == "no documented functional improvement"
     assert s.ur_history[0].outcome == "non-certified"
     assert s.ur_history[0].date == dt.date(2016, 12, 19)
     assert s.disputed_requests == ["Physical therapy additional 3 visits per week for 2 weeks"]
@@ -50,25 +51,53 @@ def test_every_call_shares_the_system_prefix_with_records_first(small_case: Case
 
 def test_planted_wrong_date_from_the_model_is_replaced_and_flagged(small_case: CaseFile) -> None:
     script = dict(SUMMARY_SCRIPT)
-    script["PatientFacts"] = [{**SUMMARY_SCRIPT["PatientFacts"][0], "date_of_injury": "11/3/2016"}]
+    script["PatientFacts"] = [
+        {
+            **SUMMARY_SCRIPT["PatientFacts"][0],
+            "date_of_injury": "11/3/2016",
+            "sex": "male",
+            "age": 35,
+        }
+    ]
     script["ExamFacts"] = [{**SUMMARY_SCRIPT["ExamFacts"][0], "exam_date": "01/05/2017"}]
     s = summarize(small_case, ScriptedModel(script)).value
     assert s.date_of_injury == dt.date(2016, 11, 2)  # from the records' date-of-injury line
     flagged = {(i.field, i.value) for i in s.grounding}
     assert ("date_of_injury", "11/3/2016") in flagged
     assert ("exam_date", "2017-01-05") in flagged
+    assert (s.sex, s.age) == ("female", 53)  # the records' "Age: 53  Sex: Female" line wins
+    assert {("sex", "male"), ("age", "35")} <= flagged
     assert ("prose", "1-5-17") in flagged
 
 
 def test_hallucinated_list_item_is_flagged_not_hidden(small_case: CaseFile) -> None:
     script = dict(SUMMARY_SCRIPT)
     script["ClinicalFacts"] = [
-        {"diagnoses": ["rotator cuff tear"], "body_parts": [], "imaging": ["MRI 3/4/2015"]}
+        {
+            "diagnoses": ["rotator cuff tear"],
+            "body_parts": [],
+            "imaging": ["MRI 3/4/2015", "therapeutic exercise"],
+        }
     ]
     s = summarize(small_case, ScriptedModel(script)).value
     flagged = {(i.field, i.value, i.problem) for i in s.grounding}
-    assert ("diagnoses", "rotator cuff tear", "no supporting line found in the records") in flagged
-    assert ("imaging[0]", "3/4/2015", "date not found in the records") in flagged
+    assert (
+        "diagnoses",
+        "rotator cuff tear",
+        "dropped: no supporting line found in the records",
+    ) in flagged
+    assert s.diagnoses == []
+    assert (
+        "imaging",
+        "MRI 3/4/2015",
+        "dropped: no supporting line found in the records",
+    ) in flagged
+    assert (
+        "imaging",
+        "therapeutic exercise",
+        "dropped: not an imaging or electrodiagnostic study",
+    ) in flagged
+    assert s.imaging == []
 
 
 def test_long_case_is_split_and_merged(tmp_path: Path) -> None:
@@ -80,7 +109,7 @@ def test_long_case_is_split_and_merged(tmp_path: Path) -> None:
         "ClinicalFacts": SUMMARY_SCRIPT["ClinicalFacts"] * 6,
         "ExamFacts": SUMMARY_SCRIPT["ExamFacts"] * 6,
         "TreatmentFacts": SUMMARY_SCRIPT["TreatmentFacts"]
-        + [{"treatments": [{"name": "physical therapy", "count": 6}]}] * 5,
+        + [{"therapies": ["at least 6 physical therapy sessions"]}] * 5,
         "RequestFacts": SUMMARY_SCRIPT["RequestFacts"]
         + [{"disputed_requests": ["acupuncture 6 sessions"]}] * 5,
     }

@@ -8,10 +8,18 @@ rejects a decision that contradicts the checklist, which makes instructor re-ask
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 
+from imr_llm.drafting._llm_models import all_required
 from imr_llm.drafting._models import CriterionStatus, checklist_contradiction
 from imr_llm.letters._models import Decision
 
@@ -42,7 +50,7 @@ def normalize_decision(value: Any) -> Any:
 
 
 class ChecklistBase(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=all_required)
 
     @model_validator(mode="before")
     @classmethod
@@ -64,11 +72,12 @@ class ChecklistBase(BaseModel):
 
 
 class DecidedChecklist(ChecklistBase):
-    decision: Decision
+    """Base of the checklist with a ``decision`` field (declared last by `checklist_model`, so
+    the model writes its checklist before deciding)."""
 
     @model_validator(mode="after")
     def _consistent(self) -> DecidedChecklist:
-        problem = checklist_contradiction(self.decision, list(self.statuses()))
+        problem = checklist_contradiction(self.__dict__["decision"], list(self.statuses()))
         if problem:
             raise ValueError(problem + ". Answer again with a consistent decision.")
         return self
@@ -82,7 +91,12 @@ def checklist_model(criteria: list[str], *, with_decision: bool = True) -> type[
             Literal["met", "not met", "not documented"],
             Field(description=criterion[:200]),
         )
-        fields[f"c{i}_ref"] = (str | None, Field(default=None, description="e.g. D1:12"))
+        fields[f"c{i}_ref"] = (
+            Annotated[str, StringConstraints(max_length=12)] | None,
+            Field(default=None, description="e.g. D1:12"),
+        )
+    if with_decision:
+        fields["decision"] = (Decision, Field(description="Upheld unless every criterion is met"))
     base = DecidedChecklist if with_decision else ChecklistBase
     name = "Checklist" if with_decision else "ChecklistOnly"
     return create_model(name, __base__=base, **fields)

@@ -9,12 +9,15 @@ then checked against the records (`_evidence`, `_grounding`), not trusted.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-MAX_ITEMS = 8
-MAX_CHARS = 160
+MAX_ITEMS = 5
+MAX_CHARS = 90
+Short = Annotated[str, StringConstraints(max_length=MAX_CHARS)]
+"""Bounded in the JSON schema too: llama.cpp's grammar then cannot run past it."""
+Items = Annotated[list[Short], Field(max_length=MAX_ITEMS)]
 _INT = re.compile(r"\d+")
 
 
@@ -45,17 +48,24 @@ def _to_int(value: Any) -> Any:
     return value
 
 
+def all_required(schema: dict[str, Any]) -> None:
+    """JSON-schema hook: list every property as required, so a grammar-constrained model
+    writes each key (null / [] when it has nothing) instead of stopping at ``{}``. Pydantic
+    still accepts a missing key (the field's default)."""
+    schema["required"] = list(schema.get("properties", {}))
+
+
 class _Flat(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", json_schema_extra=all_required)
 
 
 class PatientFacts(_Flat):
     age: int | None = None
     sex: Literal["male", "female"] | None = None
-    date_of_injury: str | None = None
-    mechanism: str | None = None
-    work_status: str | None = None
-    ref: str | None = None
+    date_of_injury: Short | None = None
+    mechanism: Short | None = None
+    work_status: Short | None = None
+    ref: Short | None = None
 
     @field_validator("age", mode="before")
     @classmethod
@@ -81,9 +91,9 @@ class PatientFacts(_Flat):
 
 
 class ClinicalFacts(_Flat):
-    body_parts: list[str] = Field(default_factory=list)
-    diagnoses: list[str] = Field(default_factory=list)
-    imaging: list[str] = Field(default_factory=list)
+    body_parts: Items = Field(default_factory=list)
+    diagnoses: Items = Field(default_factory=list)
+    imaging: Items = Field(default_factory=list)
 
     @field_validator("body_parts", "diagnoses", "imaging", mode="before")
     @classmethod
@@ -92,9 +102,9 @@ class ClinicalFacts(_Flat):
 
 
 class ExamFacts(_Flat):
-    exam_date: str | None = None
-    complaints: list[str] = Field(default_factory=list)
-    exam_findings: list[str] = Field(default_factory=list)
+    exam_date: Short | None = None
+    complaints: Items = Field(default_factory=list)
+    exam_findings: Items = Field(default_factory=list)
 
     @field_validator("complaints", "exam_findings", mode="before")
     @classmethod
@@ -107,48 +117,35 @@ class ExamFacts(_Flat):
         return _short(value)
 
 
-class TreatmentItem(_Flat):
-    name: str
-    count: int | None = None
-    response: str | None = None
-
-    @field_validator("count", mode="before")
-    @classmethod
-    def _count(cls, value: Any) -> Any:
-        return _to_int(value)
-
-    @field_validator("name", "response", mode="before")
-    @classmethod
-    def _strings(cls, value: Any) -> Any:
-        return _short(value)
-
-
 class TreatmentFacts(_Flat):
-    treatments: list[TreatmentItem] = Field(default_factory=list, max_length=12)
+    therapies: Items = Field(default_factory=list)
+    medications: Items = Field(default_factory=list)
+    other: Items = Field(default_factory=list)
+    response: Short | None = None
 
+    @field_validator("therapies", "medications", "other", mode="before")
+    @classmethod
+    def _lists(cls, value: Any) -> list[str]:
+        return _short_list(value)
 
-class URItem(_Flat):
-    date: str | None = None
-    request: str
-    outcome: str | None = None
-
-    @field_validator("date", "request", "outcome", mode="before")
+    @field_validator("response", mode="before")
     @classmethod
     def _strings(cls, value: Any) -> Any:
         return _short(value)
 
 
 class RequestFacts(_Flat):
-    request_date: str | None = None
-    disputed_requests: list[str] = Field(default_factory=list)
-    ur: list[URItem] = Field(default_factory=list, max_length=8)
+    disputed_requests: Items = Field(default_factory=list)
+    request_date: Short | None = None
+    ur_date: Short | None = None
+    ur_outcome: Short | None = None
 
     @field_validator("disputed_requests", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> list[str]:
         return _short_list(value)
 
-    @field_validator("request_date", mode="before")
+    @field_validator("request_date", "ur_date", "ur_outcome", mode="before")
     @classmethod
     def _strings(cls, value: Any) -> Any:
         return _short(value)

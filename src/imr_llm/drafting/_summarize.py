@@ -24,8 +24,6 @@ from imr_llm.drafting._llm_models import (
     PatientFacts,
     RequestFacts,
     TreatmentFacts,
-    TreatmentItem,
-    URItem,
 )
 from imr_llm.drafting._models import CaseSummary, Fact, GroundingIssue, Treatment, URDecision
 from imr_llm.drafting._prompts import PromptSet, load_prompts
@@ -38,15 +36,29 @@ DEFAULT_RECORD_TOKENS = 3000
 T = TypeVar("T", bound=BaseModel)
 
 SUMMARY_CALLS: tuple[tuple[str, type[BaseModel], int], ...] = (
-    ("summary_patient", PatientFacts, 120),
-    ("summary_clinical", ClinicalFacts, 200),
-    ("summary_exam", ExamFacts, 220),
-    ("summary_treatment", TreatmentFacts, 200),
-    ("summary_requests", RequestFacts, 200),
+    ("summary_patient", PatientFacts, 160),
+    ("summary_clinical", ClinicalFacts, 400),
+    ("summary_exam", ExamFacts, 300),
+    ("summary_treatment", TreatmentFacts, 400),
+    ("summary_requests", RequestFacts, 400),
 )
 """(template, response model, max_tokens) of each extraction call."""
 
 _DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
+_SEX = re.compile(
+    r"\b(?:sex|gender)\s*[:=]?\s*(female|male|f|m)\b|\b\d{1,3}[- ]year[- ]old "
+    r"(female|male|woman|man)\b",
+    re.I,
+)
+_AGE = re.compile(r"\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b", re.I)
+_COUNT = re.compile(
+    r"(?:at least\s+)?(\d+)\s*((?:\w+\s+){0,3}?)(?:sessions?|visits?|treatments?)\b", re.I
+)
+_IMAGING = re.compile(
+    r"\b(mri|mra|x-?rays?|radiograph\w*|ct|cat scan|emg|ncs|ncv|nerve conduction|"
+    r"electrodiagnostic\w*|ultrasound|sonogram|bone scan|myelogram|arthrogram|imaging|scan)\b",
+    re.I,
+)
 
 
 def case_messages(prompts: PromptSet, chunk: CaseFile, task: str) -> list[Message]:
@@ -108,6 +120,53 @@ class _Builder:
             )
         self.facts.append(Fact(name=name, value=text, evidence=evidence))
 
+    def supported(self, name: str, items: list[str]) -> list[str]:
+        """List items some line of the records supports; the others are dropped (flagged)."""
+        kept = []
+        for item in items:
+            if locate(self.case, item):
+                kept.append(item)
+            else:
+                self.issues.append(
+                    GroundingIssue(
+                        field=name,
+                        value=item,
+                        problem="dropped: no supporting line found in the records",
+                    )
+                )
+        return kept
+
+    def labelled(self, pattern: re.Pattern[str]) -> str | None:
+        """The first value a labelled line of the records gives (e.g. 'Sex: Female')."""
+        for doc in self.case.documents:
+            for line in doc.lines:
+                if m := pattern.search(line.text):
+                    return next(g for g in m.groups() if g)
+        return None
+
+    def prefer_records(self, name: str, model_value: Any, records_value: Any) -> Any:
+        """A labelled value in the records wins over a different model answer (flagged)."""
+        if records_value is None or records_value == model_value:
+            return model_value
+        if model_value is not None:
+            self.issues.append(
+                GroundingIssue(
+                    field=name,
+                    value=str(model_value),
+                    problem="model's value not supported; taken from the records' labelled line",
+                )
+            )
+        return records_value
+
+    def sex(self, model_value: Any) -> Any:
+        raw = (self.labelled(_SEX) or "").lower()
+        found = {"f": "female", "woman": "female", "m": "male", "man": "male"}.get(raw, raw)
+        return self.prefer_records("sex", model_value, found or None)
+
+    def age(self, model_value: int | None) -> int | None:
+        raw = self.labelled(_AGE)
+        return self.prefer_records("age", model_value, int(raw) if raw else None)
+
     def date_of_injury(self, patient: list[PatientFacts]) -> Any:
         raw = _first([p.date_of_injury for p in patient])
         parsed = parse_date(raw)
@@ -132,21 +191,45 @@ class _Builder:
             )
         return parsed
 
+    def imaging(self, items: list[str]) -> list[str]:
+        kept = []
+        for item in items:
+            if _IMAGING.search(item):
+                kept.append(item)
+            else:
+                self.issues.append(
+                    GroundingIssue(
+                        field="imaging",
+                        value=item,
+                        problem="dropped: not an imaging or electrodiagnostic study",
+                    )
+                )
+        return kept
+
     def treatments(self, answers: list[TreatmentFacts]) -> list[Treatment]:
-        merged: dict[str, TreatmentItem] = {}
+        merged: dict[str, Treatment] = {}
         for answer in answers:
-            for item in answer.treatments:
-                key = _norm(item.name)
+            named: list[tuple[str, int | None]] = []
+            for item in answer.therapies:
+                m = _COUNT.search(item)
+                name = _COUNT.sub(lambda x: x.group(2), item) if m else item
+                named.append(
+                    (" ".join(name.split()).strip(" ,;:-"), int(m.group(1)) if m else None)
+                )
+            named += [(x, None) for x in answer.medications + answer.other]
+            for i, (name, count) in enumerate(named):
+                key = _norm(name)
                 if not key:
                     continue
+                response = answer.response if i == 0 else None
                 old = merged.get(key)
                 if old is None:
-                    merged[key] = item
+                    merged[key] = Treatment(name=name, count=count, response=response)
                 else:
                     merged[key] = old.model_copy(
                         update={
-                            "count": max(filter(None, [old.count, item.count]), default=None),
-                            "response": old.response or item.response,
+                            "count": max(filter(None, [old.count, count]), default=None),
+                            "response": old.response or response,
                         }
                     )
         out = []
@@ -157,33 +240,30 @@ class _Builder:
                     GroundingIssue(
                         field="treatments",
                         value=item.name,
-                        problem="no supporting line found in the records",
+                        problem="dropped: no supporting line found in the records",
                     )
                 )
-            out.append(
-                Treatment(
-                    name=item.name, count=item.count, response=item.response, evidence=evidence
-                )
-            )
+                continue
+            out.append(item.model_copy(update={"evidence": evidence}))
         return out
 
     def ur_history(self, answers: list[RequestFacts]) -> list[URDecision]:
         out: list[URDecision] = []
-        seen: set[tuple[Any, str]] = set()
-        items: list[URItem] = [u for a in answers for u in a.ur]
-        for u in items:
-            date = parse_date(u.date)
-            key = (date, _norm(u.request))
-            if not key[1] or key in seen:
+        seen: set[Any] = set()
+        for a in answers:
+            if not (a.ur_date or a.ur_outcome):
                 continue
-            seen.add(key)
-            evidence = locate(self.case, u.date or u.request) if u.date else []
-            evidence = evidence or locate(self.case, u.request)
+            date = parse_date(a.ur_date)
+            request = "; ".join(a.disputed_requests) or "the request"
+            if (date, _norm(request)) in seen:
+                continue
+            seen.add((date, _norm(request)))
+            evidence = locate(self.case, a.ur_date) if a.ur_date else []
             out.append(
                 URDecision(
                     date=date,
-                    request=u.request,
-                    outcome=_outcome(u.outcome),  # type: ignore[arg-type]
+                    request=request,
+                    outcome=_outcome(a.ur_outcome),  # type: ignore[arg-type]
                     evidence=evidence,
                 )
             )
@@ -245,8 +325,8 @@ def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) 
     exam: list[ExamFacts] = answers["summary_exam"]
     requests: list[RequestFacts] = answers["summary_requests"]
 
-    age = _first([p.age for p in patient])
-    sex = _first([p.sex for p in patient])
+    age = b.age(_first([p.age for p in patient]))
+    sex = b.sex(_first([p.sex for p in patient]))
     doi = b.date_of_injury(patient)
     ref = _first([p.ref for p in patient])
     mechanism = _first([p.mechanism for p in patient])
@@ -265,11 +345,14 @@ def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) 
         b.fact(name, value, hint)
 
     lists = {
-        "body_parts": _union([c.body_parts for c in clinical]),
-        "diagnoses": _union([c.diagnoses for c in clinical]),
-        "imaging": _union([c.imaging for c in clinical]),
-        "current_complaints": _union([e.complaints for e in exam]),
-        "exam_findings": _union([e.exam_findings for e in exam]),
+        "body_parts": b.supported("body_parts", _union([c.body_parts for c in clinical])),
+        "diagnoses": b.supported("diagnoses", _union([c.diagnoses for c in clinical])),
+        "imaging": b.supported("imaging", b.imaging(_union([c.imaging for c in clinical]))),
+        "current_complaints": b.supported(
+            "current_complaints", _union([e.complaints for e in exam])
+        ),
+        "exam_findings": b.supported("exam_findings", _union([e.exam_findings for e in exam])),
+        # kept even if unsupported (flagged): the items to draft come from here
         "disputed_requests": _union([r.disputed_requests for r in requests]),
     }
     for name, values in lists.items():
