@@ -152,3 +152,19 @@ def test_consistent_with_real_letter(case_dir: Path) -> None:
         ), f"item not in letter: {item.request!r}"
     outcomes = len(re.findall(r": ?(?:Upheld|Overturned)\b", letter))
     assert len(case.items) == outcomes, "the letter has a different number of items"
+
+
+def test_a_record_ships_as_pdf_and_matches_its_source() -> None:
+    pdfs = sorted(SYNTHETIC.glob("*/records/*.pdf"))
+    assert pdfs, "at least one record ships as PDF (evals/datasets/synthetic/make_pdfs.py)"
+    pytest.importorskip("fpdf")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_pdfs", SYNTHETIC / "make_pdfs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert {SYNTHETIC / p for p in module.PDF_RECORDS} == set(pdfs)
+    for relative, text in module.PDF_RECORDS.items():
+        extracted = normalize(record_text(SYNTHETIC / relative))
+        assert extracted == normalize(BANNER + "\n" + text), f"{relative} is stale: rerun make_pdfs"
