@@ -98,3 +98,18 @@ def test_stored_letter_texts_match_published_pdfs() -> None:
         assert normalize(text) == normalize(stored.read_text(encoding="utf-8")), stored.name
         checked += 1
     assert checked > 0
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s-]+", "", text).lower()
+
+
+@pytest.mark.parametrize(
+    "excerpt",
+    [e for e in EXCERPTS if e.kind == "decision-quote" and e.basis == "MTUS"],
+    ids=lambda e: e.id,
+)
+def test_mtus_citation_matches_the_source_letters_own_line(excerpt: Excerpt) -> None:
+    """The line built from metadata is the one the cited letter itself wrote (for MTUS)."""
+    cited = excerpt.citation().text.removeprefix("Decision based on MTUS ").rstrip(".")
+    assert _squash(cited) in _squash(source_text(excerpt)), cited
