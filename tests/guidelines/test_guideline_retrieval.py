@@ -87,3 +87,42 @@ def test_tokenize_drops_doses_counts_and_stopwords() -> None:
     tokens = tokenize("Norco 10/325mg #90 for the left knee, 2x6")
     assert not any(t[0].isdigit() for t in tokens)
     assert "the" not in tokens and "left" not in tokens
+
+
+def test_library_accessors(library: Library) -> None:
+    assert "cp-tens-trial" in library
+    excerpt = library.get("cp-tens-trial")
+    assert excerpt.topic == "TENS and electrical stimulation"
+    assert sum(library.topics().values()) == len(library)
+    assert library.citation([excerpt]).text == excerpt.citation().text
+    with pytest.raises(KeyError):
+        library.get("no-such-excerpt")
+
+
+def test_library_rejects_empty_and_duplicates(library: Library) -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        Library([])
+    excerpt = library.get("cp-tens-trial")
+    with pytest.raises(ValueError, match="duplicate"):
+        Library([excerpt, excerpt])
+
+
+def test_small_user_library_still_scores() -> None:
+    """Plain Okapi idf is 0 for a term in half the documents; Lucene idf keeps it positive."""
+    small = Library(
+        [
+            Excerpt.model_validate(
+                {
+                    "id": name,
+                    "guideline": "Chronic Pain Medical Treatment",
+                    "basis": "MTUS",
+                    "topic": name,
+                    "kind": "regulation",
+                    "source": "test",
+                    "text": text,
+                }
+            )
+            for name, text in (("tens", "TENS trial."), ("pt", "Physical therapy visits."))
+        ]
+    )
+    assert [e.id for e in small.retrieve("TENS unit", k=2)] == ["tens"]
