@@ -14,6 +14,7 @@ from imr_llm.letters._extract import LETTER_SUFFIXES, extract_text
 from imr_llm.letters._header import parse_header
 from imr_llm.letters._items import parse_items
 from imr_llm.letters._models import DecisionLetter
+from imr_llm.letters._notice2013 import is_notice2013, parse_notice2013
 from imr_llm.letters._repair import repair
 from imr_llm.letters._reviewer import parse_reviewer
 from imr_llm.letters._sections import split_sections, summary_text
@@ -27,6 +28,8 @@ def parse_letter_text(text: str, source: str) -> DecisionLetter:
     if not text.strip():
         raise LetterParseError("empty file", path=source)
     doc = "\n".join(repair(text))
+    if is_notice2013(doc):
+        return parse_notice2013(doc, source, text)
     sections = split_sections(doc, path=source)
     header = parse_header(sections.header)
     return DecisionLetter(

@@ -67,6 +67,12 @@ def split_sections(doc: str, *, path: str | None = None) -> Sections:
     )
 
 
+def has_standard_sections(doc: str) -> bool:
+    """True when `doc` has the headings `split_sections` needs (the 2013-2017 layout)."""
+    issues = _ISSUES.search(doc)
+    return bool(issues and _SUMMARY.search(doc, 0, issues.start()))
+
+
 def summary_text(section: str) -> str:
     """The CLINICAL CASE SUMMARY body: lead-in removed, paragraphs re-flowed."""
     paras = paragraphs(section.split("\n"))
