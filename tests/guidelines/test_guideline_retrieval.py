@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imr_llm.guidelines import Excerpt, Library, load_library
-from imr_llm.guidelines._tokens import tokenize
+from imr_llm.guidelines._tokens import BODY_PART_BUDGET, SYNONYM_WEIGHT, query_terms, tokenize
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +17,11 @@ def library() -> Library:
     ("request_text", "topic"),
     [
         ("Physical therapy 2x6 lumbar spine", "physical medicine"),
+        (
+            "Physical Therapy Sessions, 2x/wk for 6 weeks, for the Cervical Spine, Thoracic "
+            "Spine, and Lumbar Spine",
+            "physical medicine",
+        ),
         ("Additional PT 3x2 for the neck", "physical medicine"),
         ("Norco 10/325mg #90", "opioids"),
         ("Ultram 50mg #60", "opioids"),
@@ -126,3 +131,17 @@ def test_small_user_library_still_scores() -> None:
         ]
     )
     assert [e.id for e in small.retrieve("TENS unit", k=2)] == ["tens"]
+
+
+def test_body_part_picks_among_one_treatment(library: Library) -> None:
+    assert {h.topic for h in library.retrieve("MRI of the lumbar spine", k=3)} == {
+        "low back imaging"
+    }
+
+
+def test_query_weights() -> None:
+    terms = query_terms("Norco for the cervical, thoracic and lumbar spine")
+    assert terms["norco"] == 1.0
+    assert terms["opioid"] == SYNONYM_WEIGHT
+    body = [terms[t] for t in ("cervical", "thoracic", "lumbar", "spine")]
+    assert sum(body) <= BODY_PART_BUDGET + 1e-9

@@ -10,7 +10,7 @@ from rank_bm25 import BM25Okapi
 
 from imr_llm.guidelines._citation import citation_for
 from imr_llm.guidelines._models import Excerpt
-from imr_llm.guidelines._tokens import BODY_PART_WEIGHT, BODY_PARTS, tokenize
+from imr_llm.guidelines._tokens import query_terms, tokenize
 from imr_llm.letters._models import GuidelineCitation
 
 MTUS_PRIOR = 1.15
@@ -85,15 +85,14 @@ class Library:
         the query are never returned (so the list may be shorter than `k`)."""
         if k < 1:
             return []
-        tokens = tokenize(query)
-        if not tokens:
+        terms = query_terms(query)
+        if not terms:
             return []
-        scores = self._scores(tokens)
-        query_terms = set(tokens)
+        scores = self._scores(terms)
         ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], self._excerpts[i].id))
         hits = []
         for i in ranked:
-            if scores[i] <= 0 or not query_terms.intersection(self._bm25.doc_freqs[i]):
+            if scores[i] <= 0 or not terms.keys() & self._bm25.doc_freqs[i].keys():
                 continue
             hits.append(Hit(self._excerpts[i], float(scores[i])))
             if len(hits) == k:
@@ -108,13 +107,10 @@ class Library:
         """One MAXIMUS guideline line citing several excerpts (see `citation_for`)."""
         return citation_for(excerpts)
 
-    def _scores(self, tokens: list[str]) -> list[float]:
-        """BM25 scores with body-part terms down-weighted (see `BODY_PART_WEIGHT`)."""
-        treatment = [t for t in tokens if t not in BODY_PARTS]
-        body = sorted({t for t in tokens if t in BODY_PARTS})  # "spine" x3 counts once
-        main = self._bm25.get_scores(treatment) if treatment else [0.0] * len(self)
-        extra = self._bm25.get_scores(body) if body else [0.0] * len(self)
-        return [
-            (float(m) + BODY_PART_WEIGHT * float(b)) * self._prior[i]
-            for i, (m, b) in enumerate(zip(main, extra, strict=True))
-        ]
+    def _scores(self, terms: dict[str, float]) -> list[float]:
+        """Weighted BM25: each query term's scores times its weight, times the MTUS prior."""
+        totals = [0.0] * len(self)
+        for term, weight in terms.items():
+            for i, score in enumerate(self._bm25.get_scores([term])):
+                totals[i] += weight * float(score)
+        return [total * prior for total, prior in zip(totals, self._prior, strict=True)]

@@ -8,6 +8,7 @@ The same function tokenizes excerpts and queries, so an expansion helps in both 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Phrases rewritten before splitting (hyphens and slashes would otherwise break them apart).
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -121,96 +122,33 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "preoperative": ("preoperative", "surgery", "clearance"),
 }
 
-BODY_PARTS = frozenset(
-    {
-        "lumbar",
-        "cervical",
-        "thoracic",
-        "spine",
-        "back",
-        "knee",
-        "shoulder",
-        "elbow",
-        "wrist",
-        "hand",
-        "finger",
-        "hip",
-        "pelvis",
-        "ankle",
-        "foot",
-        "toe",
-        "head",
-        "extremity",
-        "extremitie",
-        "upper",
-        "lower",
-        "leg",
-        "arm",
-    }
-)
+# fmt: off
+BODY_PARTS = frozenset((
+    "lumbar", "cervical", "thoracic", "spine", "back", "knee", "shoulder", "elbow", "wrist",
+    "hand", "finger", "hip", "pelvis", "ankle", "foot", "toe", "head", "extremity", "extremitie",
+    "upper", "lower", "leg", "arm",
+))
 """Body-part tokens: they break ties between excerpts of one treatment but must not decide the
 treatment topic (an MRI excerpt mentions 'lumbar' more than a physical therapy one does)."""
 
-BODY_PART_WEIGHT = 0.35
+STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "do", "for", "from", "has", "have", "if",
+    "in", "is", "it", "not", "of", "on", "or", "per", "such", "that", "the", "there", "this",
+    "to", "was", "which", "who", "with", "without", "would", "times", "time", "x", "request",
+    "requested", "additional", "left", "right", "bilateral", "unspecified", "one", "two",
+    "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "week",
+    "session", "visit", "patient", "injured", "worker", "guideline", "state", "mtus", "ca",
+))
+# fmt: on
 
-STOPWORDS = frozenset(
-    {
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "per",
-        "the",
-        "to",
-        "with",
-        "without",
-        "times",
-        "time",
-        "x",
-        "request",
-        "requested",
-        "requests",
-        "additional",
-        "left",
-        "right",
-        "bilateral",
-        "unspecified",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "twelve",
-        "week",
-        "weeks",
-        "session",
-        "sessions",
-        "visit",
-        "visits",
-        "patient",
-        "injured",
-        "worker",
-    }
-)
+BODY_PART_WEIGHT = 0.6
+"""Query weight of a body-part term (a treatment term weighs 1)."""
+
+BODY_PART_BUDGET = 1.0
+"""Total query weight shared by all body-part terms of a query."""
+
+SYNONYM_WEIGHT = 0.5
+"""Query weight of a term added by synonym expansion ('Norco' -> 'opioid', 'hydrocodone')."""
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _NUMBERISH = re.compile(r"^(?:\d+[a-z]{0,3}|\d+x\d+|x\d+)$")
@@ -226,16 +164,38 @@ def stem(token: str) -> str:
     return token
 
 
-def tokenize(text: str) -> list[str]:
-    """Tokens for BM25 (order kept, duplicates kept: BM25 counts term frequency)."""
+def _iter_tokens(text: str) -> Iterator[tuple[str, bool]]:
+    """(token, added_by_expansion) pairs in text order."""
     lowered = text.lower().replace("'s", "")
     for pattern, replacement in _PHRASES:
         lowered = pattern.sub(replacement, lowered)
-    tokens: list[str] = []
     for raw in _TOKEN.findall(lowered):
         if raw in STOPWORDS or _NUMBERISH.match(raw):
             continue
         token = raw if raw in SYNONYMS else stem(raw)
-        tokens.append(token)
-        tokens.extend(t for t in SYNONYMS.get(token, ()) if t != token)
-    return tokens
+        if token in STOPWORDS:
+            continue
+        yield token, False
+        for extra in SYNONYMS.get(token, ()):
+            if extra != token:
+                yield extra, True
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens for BM25 (order kept, duplicates kept: BM25 counts term frequency)."""
+    return [token for token, _ in _iter_tokens(text)]
+
+
+def query_terms(text: str) -> dict[str, float]:
+    """A query's distinct terms and their weights: 1 for a term the query says, less for a
+    synonym expansion or a body part (see `SYNONYM_WEIGHT`, `BODY_PART_WEIGHT`)."""
+    weights: dict[str, float] = {}
+    for token, expanded in _iter_tokens(text):
+        weight = SYNONYM_WEIGHT if expanded else 1.0
+        if token in BODY_PARTS:
+            weight = min(weight, BODY_PART_WEIGHT)
+        weights[token] = max(weights.get(token, 0.0), weight)
+    body = [t for t in weights if t in BODY_PARTS]
+    for token in body:  # many body parts ("cervical, thoracic and lumbar spine") share one budget
+        weights[token] = min(weights[token], BODY_PART_BUDGET / len(body))
+    return weights
