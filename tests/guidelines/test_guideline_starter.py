@@ -34,3 +34,9 @@ def test_package_data_glob_covers_starter() -> None:
     assert "guidelines/starter/README.md" in globs
     files = list(starter_dir().rglob("*.toml"))
     assert all(f.parent == starter_dir() for f in files), "package-data glob is not recursive"
+
+
+def test_starter_excerpts_list_their_criteria() -> None:
+    """Drafting turns the top excerpt's criteria into its checklist."""
+    without = {e.id for e in load_library() if not e.criteria}
+    assert without <= {"opioids-tapering-disclaimer"}
