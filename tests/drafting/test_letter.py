@@ -6,7 +6,7 @@ import pytest
 
 from imr_llm._errors import InputError
 from imr_llm.drafting import LetterDraft, draft_letter
-from imr_llm.records import CaseFile
+from imr_llm.records import CaseFile, case_from_text
 
 from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel
 
@@ -44,5 +44,6 @@ def test_explicit_items_and_missing_items(small_case: CaseFile) -> None:
     summary = draft_letter(small_case, model, FakeLibrary(), items=["A", "B"]).value
     assert [i.request for i in summary.items] == ["A", "B"]
     empty = SUMMARY_SCRIPT | {"RequestFacts": [{"disputed_requests": [], "ur": []}]}
+    no_request_lines = case_from_text("Date of injury: 11/02/2016\nAge: 53 Sex: Female")
     with pytest.raises(InputError, match="--item"):
-        draft_letter(small_case, ScriptedModel(empty), FakeLibrary())
+        draft_letter(no_request_lines, ScriptedModel(empty), FakeLibrary())

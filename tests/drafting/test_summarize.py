@@ -101,8 +101,10 @@ def test_hallucinated_list_item_is_flagged_not_hidden(small_case: CaseFile) -> N
 
 
 def test_long_case_is_split_and_merged(tmp_path: Path) -> None:
-    filler = "\n".join(f"Progress note line {i}: patient stable." for i in range(300))
-    records = {**RECORDS, "zz_notes.txt": filler + "\nPlan: acupuncture 6 sessions\n"}
+    filler = "UTILIZATION REVIEW (second request)\n" + "\n".join(
+        f"Progress note line {i}: patient stable." for i in range(300)
+    )
+    records = {**RECORDS, "zz_notes.txt": filler + "\nRequest: acupuncture 6 sessions\n"}
     case = load_case(write_records(tmp_path, records))
     chunk_answers = {
         "PatientFacts": SUMMARY_SCRIPT["PatientFacts"] + [{"age": None}] * 5,
@@ -135,3 +137,14 @@ def test_a_failed_extraction_call_is_a_visible_warning(small_case: CaseFile) -> 
     s = summarize(small_case, ScriptedModel(script)).value
     assert s.exam_findings == [] and s.age == 53
     assert len(s.warnings) == 1 and s.warnings[0].startswith("summary_exam")
+
+
+def test_disputed_requests_are_checked_against_request_lines(small_case: CaseFile) -> None:
+    script = dict(SUMMARY_SCRIPT)
+    script["RequestFacts"] = [{"disputed_requests": ["sprain of ligaments of lumbar spine"]}]
+    s = summarize(small_case, ScriptedModel(script)).value
+    # the model named a diagnosis; the UR determination's "Request:" line is used instead
+    assert s.disputed_requests == ["Physical therapy additional 3 visits per week for 2 weeks"]
+    assert ("disputed_requests", "sprain of ligaments of lumbar spine") in {
+        (i.field, i.value) for i in s.grounding
+    }

@@ -247,6 +247,28 @@ class _Builder:
             out.append(item.model_copy(update={"evidence": evidence}))
         return out
 
+    def requests(self, model_items: list[str]) -> list[str]:
+        """Disputed requests, checked against the records' labelled request lines (a UR
+        determination's "Request: ...", else e.g. an RFA's "Service: ..."): model answers that
+        match none are dropped (flagged); if none is left, the labelled lines are used. Without
+        labelled lines the model's answers stand (flagged by grounding if unsupported)."""
+        labelled = labelled_requests(self.case)
+        if not labelled:
+            return model_items
+        kept = []
+        for item in model_items:
+            if any(_overlap(item, x) >= 0.5 for x in labelled):
+                kept.append(item)
+            else:
+                self.issues.append(
+                    GroundingIssue(
+                        field="disputed_requests",
+                        value=item,
+                        problem="dropped: matches no request line of the records",
+                    )
+                )
+        return kept or labelled
+
     def ur_history(self, answers: list[RequestFacts]) -> list[URDecision]:
         out: list[URDecision] = []
         seen: set[Any] = set()
@@ -268,6 +290,40 @@ class _Builder:
                 )
             )
         return out
+
+
+_REQUEST_LINE = re.compile(
+    r"^\W*(?:requested (?:treatment|service|item)s?|request(?:s|ed)?|service(?:s)? requested|"
+    r"services?|treatment requested|disputed (?:item|service|treatment)s?)\s*:\s*(\S.{3,})$",
+    re.I,
+)
+_TRAILER = re.compile(r"\s{3,}|\b(?:determination|decision|outcome|status|date)\s*:", re.I)
+_UR_DOC = re.compile(r"utilization review|UR determination|non-?certif", re.I)
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = set(_norm(a).split()), set(_norm(b).split())
+    return len(ta & tb) / max(1, min(len(ta), len(tb)))
+
+
+def labelled_requests(case: CaseFile) -> list[str]:
+    """Requests named on labelled lines ("Request: ...", "Service: ..."), UR documents first;
+    near-duplicates (e.g. the RFA's wording of the UR's request) are kept once."""
+    ur_docs, other_docs = [], []
+    for doc in case.documents:
+        head = " ".join(ln.text for ln in doc.lines[:12])
+        (ur_docs if _UR_DOC.search(head) else other_docs).append(doc)
+    for docs in (ur_docs, other_docs):
+        found: list[str] = []
+        for doc in docs:
+            for line in doc.lines:
+                m = _REQUEST_LINE.match(line.text.strip())
+                value = _TRAILER.split(m.group(1))[0].strip(" .;,") if m else ""
+                if len(value) > 3 and not any(_overlap(value, f) >= 0.7 for f in found):
+                    found.append(" ".join(value.split()))
+        if found:
+            return found
+    return []
 
 
 def _call(
@@ -353,7 +409,7 @@ def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) 
         ),
         "exam_findings": b.supported("exam_findings", _union([e.exam_findings for e in exam])),
         # kept even if unsupported (flagged): the items to draft come from here
-        "disputed_requests": _union([r.disputed_requests for r in requests]),
+        "disputed_requests": b.requests(_union([r.disputed_requests for r in requests])),
     }
     for name, values in lists.items():
         for value in values:

@@ -1,0 +1,71 @@
+"""summarize / draft_item against the real local model (Qwen2.5-Coder-0.5B), replayed offline
+from cassettes in tests/drafting/cassettes/. Requests match on their JSON body, so any change to
+a prompt, a response schema or the records fails here until the cassette is re-recorded:
+
+    .venv/bin/imr-llm local status        # reuse the running server (one at a time)
+    IMR_LLM_RECORD=all .venv/bin/pytest tests/drafting/test_cassettes.py -p no:randomly
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from imr_llm.drafting import (
+    CaseSummary,
+    ItemDraft,
+    checklist_contradiction,
+    draft_item,
+    evidence_ok,
+    summarize,
+)
+from imr_llm.guidelines import load_library
+from imr_llm.llm import Model
+from imr_llm.records import load_case
+
+CASE_DIR = Path(__file__).resolve().parents[2] / "evals/datasets/synthetic/CM17-0005177"
+REQUEST = "Physical therapy additional 3 visits per week for 2 weeks"
+
+pytestmark = pytest.mark.skipif(not CASE_DIR.is_dir(), reason="synthetic case not present")
+
+
+def test_summarize_synthetic_case(cassette_model: Model) -> None:
+    case = load_case(CASE_DIR / "records")
+    done = summarize(case, cassette_model)
+    s = done.value
+    CaseSummary.model_validate(s.model_dump())
+    assert done.usage.requests >= 5 and done.usage.prompt_tokens > 0
+    # key facts of case.json (age, sex, date of injury come from the labelled lines when the
+    # model gets them wrong, and the grounding list then says so)
+    assert (s.age, s.sex, s.date_of_injury.isoformat() if s.date_of_injury else None) == (
+        53,
+        "female",
+        "2016-11-02",
+    )
+    assert s.prose.startswith(
+        "The injured worker is a 53 year old female, who sustained an industrial injury on 11-2-16."
+    )
+    for fact in s.facts:
+        assert all(evidence_ok(case, ev) for ev in fact.evidence), fact.name
+    for t in s.treatments:
+        assert t.evidence and all(evidence_ok(case, ev) for ev in t.evidence), t.name
+    # the planted instruction and template fields are data: nothing of them is executed
+    assert "medically necessary" not in s.prose
+
+
+def test_draft_item_synthetic_case(cassette_model: Model) -> None:
+    case = load_case(CASE_DIR / "records")
+    library = load_library()
+    done = draft_item(case, REQUEST, cassette_model, library)
+    d = done.value
+    ItemDraft.model_validate(d.model_dump())
+    top = library.retrieve(REQUEST, k=3)[0]
+    assert d.maximus_guideline == top.citation()  # from metadata, never model text
+    assert [c.criterion for c in d.criteria] == top.criteria
+    assert checklist_contradiction(d.decision, [c.status for c in d.criteria]) is None
+    assert d.rationale.endswith(
+        "is not medically necessary." if d.decision == "Upheld" else "is medically necessary."
+    )
+    for c in d.criteria:
+        assert all(evidence_ok(case, ev) for ev in c.evidence)
