@@ -55,6 +55,14 @@ StrictOpt = Annotated[
 NoFloorOpt = Annotated[
     bool, typer.Option("--no-floor", help="Do not compute the baselines' floor.")
 ]
+NoHoldoutOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-holdout",
+        help="Let retrieval return guideline excerpts quoted from the letter being scored "
+        "(by default they are left out: leave-one-letter-out).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 FailIfOpt = Annotated[
     list[str] | None,
@@ -97,6 +105,7 @@ def _run(
     seed: int,
     strict: bool,
     no_floor: bool,
+    no_holdout: bool,
     quiet: bool,
     fail_if: list[str] | None,
 ) -> None:
@@ -124,6 +133,7 @@ def _run(
         seed=seed,
         strict=strict,
         floor=not no_floor,
+        holdout=not no_holdout,
         progress=not quiet,
     )
     _echo_run(run)
@@ -163,6 +173,7 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = 0,
         strict: StrictOpt = False,
         no_floor: NoFloorOpt = False,
+        no_holdout: NoHoldoutOpt = False,
         quiet: QuietOpt = False,
         fail_if: FailIfOpt = None,
     ) -> None:
@@ -191,6 +202,7 @@ def register(app: typer.Typer) -> None:
             seed,
             strict,
             no_floor,
+            no_holdout,
             quiet,
             fail_if,
         )
@@ -211,6 +223,7 @@ def register(app: typer.Typer) -> None:
         seed: SeedOpt = 0,
         strict: StrictOpt = False,
         no_floor: NoFloorOpt = False,
+        no_holdout: NoHoldoutOpt = False,
         quiet: QuietOpt = False,
         fail_if: FailIfOpt = None,
     ) -> None:
@@ -230,6 +243,7 @@ def register(app: typer.Typer) -> None:
             seed,
             strict,
             no_floor,
+            no_holdout,
             quiet,
             fail_if,
         )

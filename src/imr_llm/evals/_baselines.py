@@ -34,6 +34,7 @@ from imr_llm.drafting._models import (
     Treatment,
     URDecision,
 )
+from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, age_sex
 from imr_llm.evals._text import content_tokens, parse_dates, sentences
 from imr_llm.letters._models import GuidelineCitation
@@ -198,18 +199,22 @@ def extract_summary(text: str) -> CaseSummary:
 class ExtractiveBaseline:
     name = "baseline/extractive"
 
-    def __init__(self, library: object | None, record_text: object) -> None:
+    def __init__(
+        self, library: object | None, record_text: object, *, holdout: bool = True
+    ) -> None:
         """`library`: a guidelines `Library` (None: no citation); `record_text`: a callable
-        Sample -> record text."""
+        Sample -> record text; `holdout`: leave the sample's own letter out of retrieval."""
         self.library = library
         self._record_text = record_text
+        self.holdout = holdout
 
     def predict(self, sample: Sample) -> tuple[ItemDraft | CaseSummary, Usage]:
         text: str = self._record_text(sample)  # type: ignore[operator]
         if sample.task == "summary":
             return extract_summary(text), Usage()
         request = sample.request or ""
-        excerpts = self.library.retrieve(request, k=1) if self.library is not None else []  # type: ignore[attr-defined]
+        library = library_for(self.library, sample.held_out, self.holdout)
+        excerpts = library.retrieve(request, k=1) if library is not None else []
         record_words = content_tokens(text)
         request_words = content_tokens(request)
         if not excerpts:

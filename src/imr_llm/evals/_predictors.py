@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from imr_llm._errors import InputError
 from imr_llm.drafting._models import CaseSummary, ItemDraft
 from imr_llm.evals._baselines import ExtractiveBaseline, MajorityBaseline, is_baseline
+from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, Task
 from imr_llm.llm._model import Model, Usage
 
@@ -56,8 +57,17 @@ def load_guideline_library() -> Any:
 class ModelPredictor:
     """Drafts with a model: `drafting.draft_item` or `drafting.summarize` on the sample's case."""
 
-    def __init__(self, model: Model, task: Task, prompts: Any = None, library: Any = None) -> None:
+    def __init__(
+        self,
+        model: Model,
+        task: Task,
+        prompts: Any = None,
+        library: Any = None,
+        *,
+        holdout: bool = True,
+    ) -> None:
         self.model = model
+        self.holdout = holdout
         self.name = model.name
         self.prompts = prompts
         self.library = (
@@ -70,8 +80,9 @@ class ModelPredictor:
 
         case = self.cases.case(sample)
         if sample.task == "draft":
-            completion = drafting.draft_item(  # type: ignore[attr-defined]
-                case, sample.request or "", self.model, self.library, prompts=self.prompts
+            library = library_for(self.library, sample.held_out, self.holdout)
+            completion = drafting.draft_item(
+                case, sample.request or "", self.model, library, prompts=self.prompts
             )
         else:
             completion = drafting.summarize(case, self.model, prompts=self.prompts)  # type: ignore[attr-defined]
@@ -106,6 +117,7 @@ def make_predictor(
     prompts: Any = None,
     cache: bool = True,
     library: Any = None,
+    holdout: bool = True,
 ) -> Predictor:
     """A baseline for 'baseline/...' specs (no model is ever built for those), else a model
     from `imr_llm.llm.get_model(spec, cache=cache)` (or the `Model` given). An object with a
@@ -119,7 +131,7 @@ def make_predictor(
             cases = CaseCache()
             if task == "draft" and library is None:
                 library = load_guideline_library()
-            return ExtractiveBaseline(library, cases.text)
+            return ExtractiveBaseline(library, cases.text, holdout=holdout)
         raise InputError(
             f"unknown baseline {model!r} (known: baseline/majority, baseline/extractive)"
         )
@@ -127,4 +139,4 @@ def make_predictor(
         from imr_llm.llm import get_model  # type: ignore[attr-defined]
 
         model = get_model(model, cache=cache)
-    return ModelPredictor(model, task, prompts=prompts, library=library)
+    return ModelPredictor(model, task, prompts=prompts, library=library, holdout=holdout)

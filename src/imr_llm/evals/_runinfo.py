@@ -12,7 +12,7 @@ from typing import Any
 from imr_llm._errors import InputError
 
 # Keys that must be equal for --resume to continue a run (the rest may differ).
-RESUME_KEYS = ("task", "model", "prompts_version", "samples_fingerprint")
+RESUME_KEYS = ("task", "model", "prompts_version", "samples_fingerprint", "holdout")
 
 
 def git_commit(start: Path | None = None) -> dict[str, Any] | None:

@@ -130,7 +130,7 @@ def _run_samples(
 
 
 def _floor(
-    samples: list[Sample], task: Task, model: str, library: Any
+    samples: list[Sample], task: Task, model: str, library: Any, holdout: bool
 ) -> dict[str, dict[str, Any]]:
     """Headline metrics of both baselines on the same samples (skipped for a baseline run)."""
     floor: dict[str, dict[str, Any]] = {}
@@ -138,7 +138,7 @@ def _floor(
         if spec == model:
             continue
         try:
-            predictor = make_predictor(spec, task, library=library)
+            predictor = make_predictor(spec, task, library=library, holdout=holdout)
             results = [predict_one(predictor, s) for s in samples]
         except ImrLlmError as exc:
             floor[spec] = {"error": f"{type(exc).__name__}: {exc}"}
@@ -232,7 +232,12 @@ def _run_variant(
     todo = [s for s in samples if s.id not in done]
     if todo:
         predictor = make_predictor(
-            model, task, prompts=prompts, cache=options["cache"], library=library
+            model,
+            task,
+            prompts=prompts,
+            cache=options["cache"],
+            library=library,
+            holdout=options["holdout"],
         )
         with ResultsWriter(results_path) as writer:
             _run_samples(
@@ -292,12 +297,14 @@ def run_eval(
     floor: bool = True,
     progress: bool = True,
     library: Any = None,
+    holdout: bool = True,
     fail_if: Sequence[str] = (),
 ) -> EvalRun:
     """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
     or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
-    `dataset`, writing the run under `out`. Raises `GateFailed` when a `fail_if`
-    gate fails (after everything is written)."""
+    `dataset`, writing the run under `out`. `holdout` (default) keeps guideline excerpts
+    quoted from a sample's own letter out of its retrieval (`_holdout`). Raises `GateFailed`
+    when a `fail_if` gate fails (after everything is written)."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")
     if resume and overwrite:
@@ -313,7 +320,7 @@ def run_eval(
         from imr_llm.evals._predictors import load_guideline_library
 
         library = load_guideline_library()
-    floor_metrics = _floor(samples, task, spec, library) if floor else None
+    floor_metrics = _floor(samples, task, spec, library, holdout) if floor else None
     options = {
         "max_concurrency": max_concurrency,
         "resume": resume,
@@ -323,6 +330,7 @@ def run_eval(
         "n_boot": n_boot,
         "seed": seed,
         "progress": progress,
+        "holdout": holdout,
     }
     out_dir = Path(out)
     run = EvalRun(out=out_dir)

@@ -58,6 +58,11 @@ class Sample(Contract):
     gold_decision: Literal["Upheld", "Overturned"] | None = None
     gold_facts: KeyFacts | None = Field(default=None, description="summary: gold key facts.")
     gold_prose: str | None = Field(default=None, description="summary: the real summary text.")
+    held_out: list[str] = Field(
+        default_factory=list,
+        description="Ids of the real letter behind the sample (case number, file stem): "
+        "guideline excerpts quoted from it are not retrieved (see `_holdout`).",
+    )
 
 
 class SkippedFile(Contract):
@@ -165,6 +170,7 @@ def _letter_case_ids(letters: list[DecisionLetter]) -> list[str]:
 def letter_samples(letters: list[DecisionLetter], task: Task) -> list[Sample]:
     samples: list[Sample] = []
     for case_id, letter in zip(_letter_case_ids(letters), letters, strict=True):
+        held_out = sorted({x for x in (letter.case_number, Path(letter.source).stem) if x})
         if task == "summary":
             samples.append(
                 Sample(
@@ -175,6 +181,7 @@ def letter_samples(letters: list[DecisionLetter], task: Task) -> list[Sample]:
                     record_text=letter.clinical_case_summary,
                     gold_facts=letter_key_facts(letter),
                     gold_prose=letter.clinical_case_summary,
+                    held_out=held_out,
                 )
             )
             continue
@@ -189,6 +196,7 @@ def letter_samples(letters: list[DecisionLetter], task: Task) -> list[Sample]:
                     request=item.request,
                     gold_item=item,
                     gold_decision=item.decision,
+                    held_out=held_out,
                 )
             )
     return samples
@@ -216,6 +224,7 @@ def synthetic_samples(directories: Iterable[Path], task: Task) -> list[Sample]:
             raise InputError("no files under records/", path=directory)
         paths = [str(p) for p in records]
         source = str(directory / "case.json")
+        held_out = sorted({case.case_id, Path(case.letter_source).stem})
         if task == "summary":
             samples.append(
                 Sample(
@@ -225,6 +234,7 @@ def synthetic_samples(directories: Iterable[Path], task: Task) -> list[Sample]:
                     source=source,
                     record_paths=paths,
                     gold_facts=case.facts,
+                    held_out=held_out,
                 )
             )
             continue
@@ -238,6 +248,7 @@ def synthetic_samples(directories: Iterable[Path], task: Task) -> list[Sample]:
                     record_paths=paths,
                     request=item.request,
                     gold_decision=item.decision,
+                    held_out=held_out,
                 )
             )
     return samples
