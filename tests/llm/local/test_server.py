@@ -6,6 +6,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,3 +128,26 @@ def test_server_command_is_loopback_and_state_cache_is_opt_in() -> None:
     assert "--cache" not in argv  # llama.cpp's own last-prompt prefix reuse still applies
     argv = _server.server_command("m", Path("m.gguf"), 1, n_ctx=8, threads=1, state_cache_mb=64)
     assert argv[argv.index("--cache_size") + 1] == str(64 << 20)
+
+
+def test_on_demand_server_exits_when_its_owner_is_killed(cache_dir: Path) -> None:
+    owner = subprocess.Popen(
+        [
+            sys.executable, "-c",
+            "import sys, time; from pathlib import Path; from imr_llm.llm.local import _server; "
+            f"s = _server.start('fake', Path('m.gguf'), Path(sys.argv[1]), started_by='demand', "
+            f"command={FAKE_CMD!r}); print(s.pid, flush=True); time.sleep(60)",
+            str(cache_dir),
+        ],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert owner.stdout is not None
+    pid = int(owner.stdout.readline())
+    assert _server._alive(pid)
+    owner.kill()  # no atexit hooks run
+    owner.wait()
+    deadline = time.monotonic() + 5
+    while _server._alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _server._alive(pid)
+    assert read_state(cache_dir) is None  # the stale state file is dropped

@@ -30,6 +30,7 @@ from imr_llm.llm.local._assemble import _file_lock
 from imr_llm.llm.local._catalog import INSTALL_HINT
 
 HOST = "127.0.0.1"
+WATCHDOG = "imr_llm.llm.local._watchdog"
 SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "pydantic_settings")
 DEFAULT_N_CTX = 8192
 START_TIMEOUT_S = 180.0
@@ -177,6 +178,10 @@ def start(
         model, model_path, port, n_ctx=n_ctx, threads=threads, state_cache_mb=state_cache_mb
     )
     argv = [a.replace("{port}", str(port)) for a in argv]
+    if started_by == "demand" and argv[1:2] == ["-m"]:  # exit with us even if we are killed
+        argv = [argv[0], "-m", WATCHDOG, str(os.getpid()), *argv[2:]]
+    elif started_by == "demand" and argv[1].endswith(".py"):
+        argv = [argv[0], "-m", WATCHDOG, str(os.getpid()), *argv[1:]]
     log_path = cache_dir / "server.log"
     cache_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
