@@ -137,7 +137,8 @@ def run_html(
         f"{_e(git.get('commit', 'n/a'))}{' (dirty)' if git.get('dirty') else ''} · "
         f"{_e(config.get('created'))}</p>",
         f'<p class="meta">scored {_e(metrics.get("n_samples"))} samples from '
-        f"{_e(metrics.get('n_cases'))} cases; errors {_e(metrics.get('n_errors'))}</p>",
+        f"{_e(metrics.get('n_cases'))} cases; errors {_e(metrics.get('n_errors'))}; "
+        f"leave-one-letter-out retrieval {'on' if config.get('holdout', True) else 'OFF'}</p>",
         "<h2>Headline</h2>",
         _table(
             ["metric", "value", "95% case-bootstrap interval"],

@@ -67,6 +67,7 @@ def run_markdown(
         f"(version {cell(config.get('prompts_version') or 'n/a')})",
         f"- git: {cell(git.get('commit', 'n/a'))}{' (dirty)' if git.get('dirty') else ''}; "
         f"created {cell(config.get('created'))}",
+        f"- leave-one-letter-out retrieval: {'on' if config.get('holdout', True) else 'OFF'}",
         f"- scored: {metrics.get('n_samples')} samples from {metrics.get('n_cases')} cases; "
         f"errors: {metrics.get('n_errors')}",
         "",
