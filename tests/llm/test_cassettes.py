@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
+import pytest
 from pydantic import BaseModel, Field
 
 from imr_llm.llm import Model
@@ -40,3 +42,26 @@ def test_extract_age_sex_date_of_injury(cassette_model: Model) -> None:
     assert done.usage.requests == 1
     assert done.usage.prompt_tokens > 0 and done.usage.completion_tokens > 0
     assert not done.cached
+
+
+def test_a_changed_prompt_fails_loudly_in_replay() -> None:
+    from conftest import CASSETTES, RECORD_MODE, REPLAY_BASE_URL
+    from imr_llm._errors import ModelError
+    from imr_llm.llm import InstructorModel, RetryPolicy
+
+    if RECORD_MODE != "none":
+        pytest.skip("checks replay only")
+    model = InstructorModel(
+        name="replay",
+        model="qwen2.5-coder-0.5b",
+        base_url=REPLAY_BASE_URL,
+        endpoint_id="x",
+        llama_cpp=True,
+        retry=RetryPolicy(max_retries=0),
+        tracker=None,
+    )
+    path = Path(__file__).parent / "cassettes" / "test_extract_age_sex_date_of_injury.yaml"
+    changed = [{"role": "user", "content": SYNTHETIC_RECORD + " (edited)"}]
+    with CASSETTES.use_cassette(str(path)), pytest.raises(ModelError) as err:
+        model.structured(changed, InjuryFacts, max_tokens=100)
+    assert "CannotOverwriteExistingCassetteException" in str(err.value), str(err.value)
