@@ -37,9 +37,12 @@ def ok(content: str | dict[str, Any], **kw: Any) -> Action:
     return Action("ok", content=text, **kw)
 
 
-def status(code: int, retry_after: str | None = None) -> Action:
+def status(code: int, retry_after: str | None = None, error_code: str = "x") -> Action:
     return Action(
-        "status", status=code, headers={"retry-after": retry_after} if retry_after else {}
+        "status",
+        status=code,
+        headers={"retry-after": retry_after} if retry_after else {},
+        content=error_code,
     )
 
 
@@ -112,7 +115,8 @@ class ScriptedServer:
                     self.close_connection = True
                     return
                 if action.kind == "status":
-                    payload = json.dumps({"error": {"message": "scripted", "type": "x"}})
+                    error = {"message": "scripted", "type": "x", "code": action.content}
+                    payload = json.dumps({"error": error})
                     self._send(action.status, payload.encode(), action.headers)
                     return
                 if action.kind == "garbage":

@@ -122,6 +122,15 @@ def test_client_errors_are_not_retried() -> None:
     assert len(srv.requests) == 1
 
 
+def test_context_overflow_is_named() -> None:
+    with (
+        ScriptedServer(scripted(status(400, error_code="context_length_exceeded"))) as srv,
+        pytest.raises(ModelError, match="does not fit the model's context window"),
+    ):
+        make_model(srv.base_url).structured(MESSAGES, Facts)
+    assert len(srv.requests) == 1
+
+
 def test_invalid_answer_is_reasked_with_only_the_last_failure(caplog: Any) -> None:
     caplog.set_level(logging.INFO)
     answers = [

@@ -303,6 +303,14 @@ class InstructorModel(Model):
             return ModelConfigError(f"{self.name}: the endpoint refused the credentials ({what})")
         if isinstance(exc, openai.APIStatusError) and exc.status_code == 404:
             return ModelConfigError(f"{self.name}: model or endpoint not found ({what})")
+        if isinstance(exc, openai.APIStatusError) and (
+            getattr(exc, "code", None) == "context_length_exceeded"
+            or "maximum context length" in str(exc.message)
+        ):
+            return ModelError(
+                f"{self.name}: the prompt plus max_tokens does not fit the model's context "
+                f"window ({what}); send less text or lower max_tokens"
+            )
         if (
             isinstance(exc, openai.APIStatusError)
             and exc.status_code < 500
