@@ -52,7 +52,12 @@ def serve(
                 f"a local server with model {state.model} is already running (pid {state.pid}); "
                 "stop it first with `imr-llm local stop`"
             )
-        typer.echo(f"already running: {state.model} at {state.base_url} (pid {state.pid})")
+        note = (
+            ""
+            if state.started_by == "serve"
+            else f"; started on demand by pid {state.owner_pid}, it stops when that exits"
+        )
+        typer.echo(f"already running: {state.model} at {state.base_url} (pid {state.pid}{note})")
         return
     require_extra()
     typer.echo(f"starting {endpoint.model_name} (first start assembles the model file)...")
