@@ -1,0 +1,361 @@
+"""Assemble a `CaseSummary` from the extraction calls' answers: merge chunks, attach
+evidence located in the records, prefer labelled record lines over contradicting answers,
+drop unsupported list items (flagged), render the prose, run the grounding check."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from imr_llm.drafting._dates import parse_date
+from imr_llm.drafting._evidence import locate
+from imr_llm.drafting._grounding import ground_summary
+from imr_llm.drafting._llm_models import (
+    ClinicalFacts,
+    ExamFacts,
+    PatientFacts,
+    RequestFacts,
+    TreatmentFacts,
+)
+from imr_llm.drafting._models import CaseSummary, Fact, GroundingIssue, Treatment, URDecision
+from imr_llm.drafting._prompts import PromptSet
+from imr_llm.records import CaseFile
+
+_DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
+_SEX = re.compile(
+    r"\b(?:sex|gender)\s*[:=]?\s*(female|male|f|m)\b|\b\d{1,3}[- ]year[- ]old "
+    r"(female|male|woman|man)\b",
+    re.I,
+)
+_AGE = re.compile(r"\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b", re.I)
+_COUNT = re.compile(
+    r"(?:at least\s+)?(\d+)\s*((?:\w+\s+){0,3}?)(?:sessions?|visits?|treatments?)\b", re.I
+)
+_IMAGING = re.compile(
+    r"\b(mri|mra|x-?rays?|radiograph\w*|ct|cat scan|emg|ncs|ncv|nerve conduction|"
+    r"electrodiagnostic\w*|ultrasound|sonogram|bone scan|myelogram|arthrogram|imaging|scan)\b",
+    re.I,
+)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _first(values: Sequence[Any]) -> Any:
+    return next((v for v in values if v not in (None, "", [])), None)
+
+
+def _union(lists: Sequence[list[str]]) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for items in lists:
+        for item in items:
+            if _norm(item) and _norm(item) not in seen:
+                seen.add(_norm(item))
+                out.append(item)
+    return out
+
+
+def _outcome(raw: str | None) -> str:
+    text = (raw or "").lower()
+    if "modif" in text:
+        return "modified"
+    if any(w in text for w in ("non", "not cert", "denied", "deny", "denial")):
+        return "non-certified"
+    if any(w in text for w in ("certif", "approv", "authoriz")):
+        return "certified"
+    return "unknown"
+
+
+_REQUEST_LINE = re.compile(
+    r"^\W*(?:requested (?:treatment|service|item)s?|request(?:s|ed)?|service(?:s)? requested|"
+    r"services?|treatment requested|disputed (?:item|service|treatment)s?)\s*:\s*(\S.{3,})$",
+    re.I,
+)
+_TRAILER = re.compile(r"\s{3,}|\b(?:determination|decision|outcome|status|date)\s*:", re.I)
+_UR_DOC = re.compile(r"utilization review|UR determination|non-?certif", re.I)
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = set(_norm(a).split()), set(_norm(b).split())
+    return len(ta & tb) / max(1, min(len(ta), len(tb)))
+
+
+def labelled_requests(case: CaseFile) -> list[str]:
+    """Requests named on labelled lines ("Request: ...", "Service: ..."), UR documents first;
+    near-duplicates (e.g. the RFA's wording of the UR's request) are kept once."""
+    ur_docs, other_docs = [], []
+    for doc in case.documents:
+        head = " ".join(ln.text for ln in doc.lines[:12])
+        (ur_docs if _UR_DOC.search(head) else other_docs).append(doc)
+    for docs in (ur_docs, other_docs):
+        found: list[str] = []
+        for doc in docs:
+            for line in doc.lines:
+                m = _REQUEST_LINE.match(line.text.strip())
+                value = _TRAILER.split(m.group(1))[0].strip(" .;,") if m else ""
+                if len(value) > 3 and not any(_overlap(value, f) >= 0.7 for f in found):
+                    found.append(" ".join(value.split()))
+        if found:
+            return found
+    return []
+
+
+class _Builder:
+    """Assembles a `CaseSummary` from merged LLM answers, attaching evidence and flags."""
+
+    def __init__(self, case: CaseFile) -> None:
+        self.case = case
+        self.facts: list[Fact] = []
+        self.issues: list[GroundingIssue] = []
+
+    def fact(self, name: str, value: Any, ref: str | None = None) -> None:
+        if value in (None, ""):
+            return
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        evidence = locate(self.case, text, ref)
+        if not evidence:
+            self.issues.append(
+                GroundingIssue(
+                    field=name, value=text, problem="no supporting line found in the records"
+                )
+            )
+        self.facts.append(Fact(name=name, value=text, evidence=evidence))
+
+    def supported(self, name: str, items: list[str]) -> list[str]:
+        """List items some line of the records supports; the others are dropped (flagged)."""
+        kept = []
+        for item in items:
+            if locate(self.case, item):
+                kept.append(item)
+            else:
+                self.issues.append(
+                    GroundingIssue(
+                        field=name,
+                        value=item,
+                        problem="dropped: no supporting line found in the records",
+                    )
+                )
+        return kept
+
+    def labelled(self, pattern: re.Pattern[str]) -> str | None:
+        """The first value a labelled line of the records gives (e.g. 'Sex: Female')."""
+        for doc in self.case.documents:
+            for line in doc.lines:
+                if m := pattern.search(line.text):
+                    return next(g for g in m.groups() if g)
+        return None
+
+    def prefer_records(self, name: str, model_value: Any, records_value: Any) -> Any:
+        """A labelled value in the records wins over a different model answer (flagged)."""
+        if records_value is None or records_value == model_value:
+            return model_value
+        if model_value is not None:
+            self.issues.append(
+                GroundingIssue(
+                    field=name,
+                    value=str(model_value),
+                    problem="model's value not supported; taken from the records' labelled line",
+                )
+            )
+        return records_value
+
+    def sex(self, model_value: Any) -> Any:
+        raw = (self.labelled(_SEX) or "").lower()
+        found = {"f": "female", "woman": "female", "m": "male", "man": "male"}.get(raw, raw)
+        return self.prefer_records("sex", model_value, found or None)
+
+    def age(self, model_value: int | None) -> int | None:
+        raw = self.labelled(_AGE)
+        return self.prefer_records("age", model_value, int(raw) if raw else None)
+
+    def date_of_injury(self, patient: list[PatientFacts]) -> Any:
+        raw = _first([p.date_of_injury for p in patient])
+        parsed = parse_date(raw)
+        if parsed is not None and locate(self.case, parsed.isoformat()):
+            return parsed
+        for doc in self.case.documents:  # fall back on an explicit "Date of injury" line
+            for line in doc.lines:
+                if _DOI_LINE.search(line.text) and (found := parse_date(line.text)):
+                    if raw:
+                        self.issues.append(
+                            GroundingIssue(
+                                field="date_of_injury",
+                                value=raw,
+                                problem="model's value not supported; taken from the records' "
+                                "date-of-injury line instead",
+                            )
+                        )
+                    return found
+        if raw and parsed is None:
+            self.issues.append(
+                GroundingIssue(field="date_of_injury", value=raw, problem="not a recognisable date")
+            )
+        return parsed
+
+    def imaging(self, items: list[str]) -> list[str]:
+        kept = []
+        for item in items:
+            if _IMAGING.search(item):
+                kept.append(item)
+            else:
+                self.issues.append(
+                    GroundingIssue(
+                        field="imaging",
+                        value=item,
+                        problem="dropped: not an imaging or electrodiagnostic study",
+                    )
+                )
+        return kept
+
+    def treatments(self, answers: list[TreatmentFacts]) -> list[Treatment]:
+        merged: dict[str, Treatment] = {}
+        for answer in answers:
+            named: list[tuple[str, int | None]] = []
+            for item in answer.therapies:
+                m = _COUNT.search(item)
+                name = _COUNT.sub(lambda x: x.group(2), item) if m else item
+                named.append(
+                    (" ".join(name.split()).strip(" ,;:-"), int(m.group(1)) if m else None)
+                )
+            named += [(x, None) for x in answer.medications + answer.other]
+            for i, (name, count) in enumerate(named):
+                key = _norm(name)
+                if not key:
+                    continue
+                response = answer.response if i == 0 else None
+                old = merged.get(key)
+                if old is None:
+                    merged[key] = Treatment(name=name, count=count, response=response)
+                else:
+                    merged[key] = old.model_copy(
+                        update={
+                            "count": max(filter(None, [old.count, count]), default=None),
+                            "response": old.response or response,
+                        }
+                    )
+        out = []
+        for item in merged.values():
+            evidence = locate(self.case, item.name)
+            if not evidence:
+                self.issues.append(
+                    GroundingIssue(
+                        field="treatments",
+                        value=item.name,
+                        problem="dropped: no supporting line found in the records",
+                    )
+                )
+                continue
+            out.append(item.model_copy(update={"evidence": evidence}))
+        return out
+
+    def requests(self, model_items: list[str]) -> list[str]:
+        """Disputed requests, checked against the records' labelled request lines (a UR
+        determination's "Request: ...", else e.g. an RFA's "Service: ..."): model answers that
+        match none are dropped (flagged); if none is left, the labelled lines are used. Without
+        labelled lines the model's answers stand (flagged by grounding if unsupported)."""
+        labelled = labelled_requests(self.case)
+        if not labelled:
+            return model_items
+        kept = []
+        for item in model_items:
+            if any(_overlap(item, x) >= 0.5 for x in labelled):
+                kept.append(item)
+            else:
+                self.issues.append(
+                    GroundingIssue(
+                        field="disputed_requests",
+                        value=item,
+                        problem="dropped: matches no request line of the records",
+                    )
+                )
+        return kept or labelled
+
+    def ur_history(self, answers: list[RequestFacts]) -> list[URDecision]:
+        out: list[URDecision] = []
+        seen: set[Any] = set()
+        for a in answers:
+            if not (a.ur_date or a.ur_outcome):
+                continue
+            date = parse_date(a.ur_date)
+            request = "; ".join(a.disputed_requests) or "the request"
+            if (date, _norm(request)) in seen:
+                continue
+            seen.add((date, _norm(request)))
+            evidence = locate(self.case, a.ur_date) if a.ur_date else []
+            out.append(
+                URDecision(
+                    date=date,
+                    request=request,
+                    outcome=_outcome(a.ur_outcome),  # type: ignore[arg-type]
+                    evidence=evidence,
+                )
+            )
+        return out
+
+
+def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) -> CaseSummary:
+    """Merge per-chunk answers into a `CaseSummary` with evidence, prose and grounding."""
+    b = _Builder(case)
+    patient: list[PatientFacts] = answers["summary_patient"]
+    clinical: list[ClinicalFacts] = answers["summary_clinical"]
+    exam: list[ExamFacts] = answers["summary_exam"]
+    requests: list[RequestFacts] = answers["summary_requests"]
+
+    age = b.age(_first([p.age for p in patient]))
+    sex = b.sex(_first([p.sex for p in patient]))
+    doi = b.date_of_injury(patient)
+    ref = _first([p.ref for p in patient])
+    mechanism = _first([p.mechanism for p in patient])
+    work_status = _first([p.work_status for p in patient])
+    exam_date = parse_date(_first([e.exam_date for e in exam]))
+    request_date = parse_date(_first([r.request_date for r in requests]))
+    for name, value, hint in (
+        ("age", age, None),
+        ("sex", sex, None),
+        ("date_of_injury", doi, ref),
+        ("mechanism", mechanism, None),
+        ("work_status", work_status, None),
+        ("exam_date", exam_date, None),
+        ("request_date", request_date, None),
+    ):
+        b.fact(name, value, hint)
+
+    lists = {
+        "body_parts": b.supported("body_parts", _union([c.body_parts for c in clinical])),
+        "diagnoses": b.supported("diagnoses", _union([c.diagnoses for c in clinical])),
+        "imaging": b.supported("imaging", b.imaging(_union([c.imaging for c in clinical]))),
+        "current_complaints": b.supported(
+            "current_complaints", _union([e.complaints for e in exam])
+        ),
+        "exam_findings": b.supported("exam_findings", _union([e.exam_findings for e in exam])),
+        # kept even if unsupported (flagged): the items to draft come from here
+        "disputed_requests": b.requests(_union([r.disputed_requests for r in requests])),
+    }
+    for name, values in lists.items():
+        for value in values:
+            b.fact(name, value)
+    ur = b.ur_history(requests)
+    if not lists["disputed_requests"]:
+        lists["disputed_requests"] = _union(
+            [[u.request for u in ur if u.outcome in ("non-certified", "modified")]]
+        )
+    summary = CaseSummary(
+        age=age,
+        sex=sex,
+        date_of_injury=doi,
+        mechanism=mechanism,
+        work_status=work_status,
+        treatments=b.treatments(answers["summary_treatment"]),
+        ur_history=ur,
+        facts=b.facts,
+        **lists,
+    )
+    prose = prompts.render(
+        "summary_prose", s=summary, exam_date=exam_date, request_date=request_date
+    )
+    summary = summary.model_copy(update={"prose": " ".join(prose.split())})
+    grounding = b.issues + ground_summary(summary, case)
+    return summary.model_copy(update={"grounding": grounding})
