@@ -4,10 +4,12 @@ cassettes recorded against the embedded local model (qwen2.5-coder-0.5b):
     IMR_LLM_RECORD=once .venv/bin/pytest tests/evals/test_eval_cassettes.py
 
 The dataset (two real letters from gold.jsonl), the prompts (the default templates) and the
-guideline library (the six starter excerpts these requests retrieve) are frozen copies in
+guideline library (the starter excerpts these requests retrieve, including excerpts quoted from
+these two letters, which leave-one-letter-out retrieval must skip) are frozen copies in
 tests/evals/data/, so that a re-parse of the gold set, an edit of the default prompts or a
 bigger starter library does not invalidate the cassettes; a change of the drafting code's
-messages or response schemas does (re-record then).
+messages or response schemas does (re-record then: delete the cassettes, record with
+IMR_LLM_RECORD=once).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def test_draft_eval_end_to_end(cassette_model: Model, tmp_path: Path) -> None:
         assert result.prediction is not None and result.prediction["rationale"].strip()
         assert result.usage.requests >= 1
         assert 0.0 <= result.scores["rationale_rouge_l_f1"] <= 1.0  # type: ignore[operator]
+    own_quotes = {e.id for e in library if e.source_letter in ("CM17-0019066", "CM17-0014944")}
+    assert own_quotes, "the frozen library must contain the letters' own quotes"
+    for result in results:  # leave-one-letter-out: the letters' own quotes are never used
+        assert result.prediction is not None
+        assert not own_quotes & set(result.prediction["excerpt_ids"])
     m = metrics["metrics"]
     assert m["confusion_matrix"]["matrix"][0][0] + m["confusion_matrix"]["matrix"][0][1] == 3
     assert metrics["usage"]["prompt_tokens"] > 0 and metrics["usage"]["completion_tokens"] > 0
