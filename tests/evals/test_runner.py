@@ -178,3 +178,51 @@ def test_synthetic_case_with_baselines(tmp_path: Path) -> None:
     d = draft.variants[0].metrics
     assert d["n_samples"] >= 1
     assert d["metrics"]["rationale_rouge_l_f1"] is None  # synthetic gold has no rationale
+
+
+KILLABLE = """
+import sys, time
+from imr_llm.drafting import ItemDraft
+from imr_llm.evals import run_eval
+from imr_llm.letters import GuidelineCitation
+from imr_llm.llm import Usage
+
+class Slow:
+    name = "fake/model"
+    def predict(self, sample):
+        time.sleep(0.3)
+        cite = GuidelineCitation(basis="none", text="none")
+        return ItemDraft(request=sample.request, decision="Upheld", maximus_guideline=cite,
+                         rationale="Not medically necessary."), Usage()
+
+run_eval(sys.argv[1], model=Slow(), out=sys.argv[2], floor=False, progress=False, n_boot=20)
+"""
+
+
+def test_resume_after_sigkill(letters_jsonl: Path, tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "run"
+    script = tmp_path / "killable.py"
+    script.write_text(KILLABLE, encoding="utf-8")
+    process = subprocess.Popen([sys.executable, str(script), str(letters_jsonl), str(out)])
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        not results.exists() or len(results.read_text().splitlines()) < 3
+    ):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    done = [r.sample_id for r in read_results(results)]
+    assert 3 <= len(done) < 8  # killed mid-way, with what completed on disk
+    again = FakePredictor()
+    run = run_eval(letters_jsonl, model=again, out=out, resume=True, floor=False, **FAST)
+    from imr_llm.evals import load_dataset
+
+    every = sorted(s.id for s in load_dataset(letters_jsonl, "draft").samples)
+    assert sorted(again.calls + done) == every  # each sample ran exactly once overall
+    assert run.variants[0].metrics["n_samples"] == 8
