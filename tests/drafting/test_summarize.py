@@ -24,6 +24,9 @@ def test_summary_facts_evidence_and_prose(small_case: CaseFile) -> None:
     assert s.ur_history[0].outcome == "non-certified"
     assert s.ur_history[0].date == dt.date(2016, 12, 19)
     assert s.disputed_requests == ["Physical therapy additional 3 visits per week for 2 weeks"]
+    assert [(u.request, u.outcome) for u in s.ur_history] == [
+        (s.disputed_requests[0], "non-certified")
+    ]
     assert s.prose.startswith(
         "The injured worker is a 53 year old female, who sustained an industrial injury on 11-2-16."
     )
@@ -141,10 +144,31 @@ def test_a_failed_extraction_call_is_a_visible_warning(small_case: CaseFile) -> 
 
 def test_disputed_requests_are_checked_against_request_lines(small_case: CaseFile) -> None:
     script = dict(SUMMARY_SCRIPT)
-    script["RequestFacts"] = [{"disputed_requests": ["sprain of ligaments of lumbar spine"]}]
+    script["RequestFacts"] = [
+        {
+            "disputed_requests": ["sprain of ligaments of lumbar spine"],
+            "ur_date": "12/19/2016",
+            "ur_outcome": "denied",
+        }
+    ]
     s = summarize(small_case, ScriptedModel(script)).value
     # the model named a diagnosis; the UR determination's "Request:" line is used instead
     assert s.disputed_requests == ["Physical therapy additional 3 visits per week for 2 weeks"]
+    assert [(u.request, u.outcome) for u in s.ur_history] == [
+        (s.disputed_requests[0], "non-certified")
+    ]
     assert ("disputed_requests", "sprain of ligaments of lumbar spine") in {
+        (i.field, i.value) for i in s.grounding
+    }
+
+
+def test_complaints_repeating_diagnoses_are_dropped(small_case: CaseFile) -> None:
+    script = dict(SUMMARY_SCRIPT)
+    script["ExamFacts"] = [
+        {"complaints": ["Sprain of ligaments of cervical spine", "neck and back pain rated 0-3/10"]}
+    ]
+    s = summarize(small_case, ScriptedModel(script)).value
+    assert s.current_complaints == ["neck and back pain rated 0-3/10"]
+    assert ("current_complaints", "Sprain of ligaments of cervical spine") in {
         (i.field, i.value) for i in s.grounding
     }

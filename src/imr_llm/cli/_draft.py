@@ -75,7 +75,8 @@ def _report(command: str, usage: Any, issues: list[str], warnings: list[str]) ->
     for line in issues:
         typer.echo(f"imr-llm {command}: grounding: {line}", err=True)
     typer.echo(
-        f"imr-llm {command}: {len(issues)} grounding issue(s); usage: {format_usage(usage)}",
+        f"imr-llm {command}: {len(issues)} grounding issue(s); usage: {format_usage(usage)}, "
+        f"cache hits: {usage.cache_hits}",
         err=True,
     )
 

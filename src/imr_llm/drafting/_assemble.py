@@ -124,6 +124,22 @@ class _Builder:
             )
         self.facts.append(Fact(name=name, value=text, evidence=evidence))
 
+    def not_diagnoses(self, complaints: list[str], diagnoses: list[str]) -> list[str]:
+        """Complaints that merely repeat a diagnosis are dropped (flagged)."""
+        kept = []
+        for item in complaints:
+            if any(_overlap(item, d) >= 0.8 for d in diagnoses):
+                self.issues.append(
+                    GroundingIssue(
+                        field="current_complaints",
+                        value=item,
+                        problem="dropped: repeats a diagnosis, not a complaint",
+                    )
+                )
+            else:
+                kept.append(item)
+        return kept
+
     def supported(self, name: str, items: list[str]) -> list[str]:
         """List items some line of the records supports; the others are dropped (flagged)."""
         kept = []
@@ -273,14 +289,15 @@ class _Builder:
                 )
         return kept or labelled
 
-    def ur_history(self, answers: list[RequestFacts]) -> list[URDecision]:
+    def ur_history(self, answers: list[RequestFacts], disputed: list[str]) -> list[URDecision]:
+        """UR decisions; the request named is the checked list of disputed requests."""
         out: list[URDecision] = []
         seen: set[Any] = set()
         for a in answers:
             if not (a.ur_date or a.ur_outcome):
                 continue
             date = parse_date(a.ur_date)
-            request = "; ".join(a.disputed_requests) or "the request"
+            request = "; ".join(disputed) or "the request"
             if (date, _norm(request)) in seen:
                 continue
             seen.add((date, _norm(request)))
@@ -327,8 +344,9 @@ def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) 
         "body_parts": b.supported("body_parts", _union([c.body_parts for c in clinical])),
         "diagnoses": b.supported("diagnoses", _union([c.diagnoses for c in clinical])),
         "imaging": b.supported("imaging", b.imaging(_union([c.imaging for c in clinical]))),
-        "current_complaints": b.supported(
-            "current_complaints", _union([e.complaints for e in exam])
+        "current_complaints": b.not_diagnoses(
+            b.supported("current_complaints", _union([e.complaints for e in exam])),
+            _union([c.diagnoses for c in clinical]),
         ),
         "exam_findings": b.supported("exam_findings", _union([e.exam_findings for e in exam])),
         # kept even if unsupported (flagged): the items to draft come from here
@@ -337,7 +355,7 @@ def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) 
     for name, values in lists.items():
         for value in values:
             b.fact(name, value)
-    ur = b.ur_history(requests)
+    ur = b.ur_history(requests, lists["disputed_requests"])
     if not lists["disputed_requests"]:
         lists["disputed_requests"] = _union(
             [[u.request for u in ur if u.outcome in ("non-certified", "modified")]]
