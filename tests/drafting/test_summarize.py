@@ -44,9 +44,13 @@ def test_summary_facts_evidence_and_prose(small_case: CaseFile) -> None:
 def test_every_call_shares_the_system_prefix_with_records_first(small_case: CaseFile) -> None:
     model = ScriptedModel(SUMMARY_SCRIPT)
     summarize(small_case, model)
-    systems = {messages[0]["content"] for messages, _ in model.calls}
+    systems = {messages[0]["content"] for messages, name in model.calls if name != "ExamFacts"}
     assert len(systems) == 1
     (system,) = systems
+    # the exam call reads only the latest progress report, and comes first
+    assert model.calls[0][1] == "ExamFacts"
+    exam_system = model.calls[0][0][0]["content"]
+    assert "[D1:3] Date of injury" in exam_system and "[D2:" not in exam_system
     assert "[D1:3] Date of injury: 11/02/2016" in system and "[D2:4]" in system
     assert [m[1]["role"] for m, _ in model.calls] == ["user"] * len(SUMMARY_CALLS)
     assert all(len(m) == 2 for m, _ in model.calls)
@@ -63,11 +67,13 @@ def test_planted_wrong_date_from_the_model_is_replaced_and_flagged(small_case: C
         }
     ]
     script["ExamFacts"] = [{**SUMMARY_SCRIPT["ExamFacts"][0], "exam_date": "01/05/2017"}]
+    script["RequestFacts"] = [{**SUMMARY_SCRIPT["RequestFacts"][0], "request_date": "1/5/2017"}]
     s = summarize(small_case, ScriptedModel(script)).value
     assert s.date_of_injury == dt.date(2016, 11, 2)  # from the records' date-of-injury line
     flagged = {(i.field, i.value) for i in s.grounding}
     assert ("date_of_injury", "11/3/2016") in flagged
-    assert ("exam_date", "2017-01-05") in flagged
+    assert ("exam_date", "2017-01-05") in flagged  # the report's "Date of exam" line wins
+    assert ("request_date", "2017-01-05") in flagged
     assert (s.sex, s.age) == ("female", 53)  # the records' "Age: 53  Sex: Female" line wins
     assert {("sex", "male"), ("age", "35")} <= flagged
     assert ("prose", "1-5-17") in flagged
@@ -131,7 +137,7 @@ def test_long_case_is_split_and_merged(tmp_path: Path) -> None:
     assert s.age == 53
     assert s.treatments[0].count == 6  # merged: the highest count across chunks
     assert "acupuncture 6 sessions" in s.disputed_requests
-    assert done.usage.requests == 5 * len(systems)
+    assert done.usage.requests == 4 * len(systems) + 1  # the exam call reads one report
 
 
 def test_a_failed_extraction_call_is_a_visible_warning(small_case: CaseFile) -> None:

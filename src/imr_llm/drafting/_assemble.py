@@ -10,6 +10,7 @@ from typing import Any
 
 from imr_llm.drafting._dates import parse_date
 from imr_llm.drafting._evidence import locate
+from imr_llm.drafting._focus import visit_date
 from imr_llm.drafting._grounding import ground_summary
 from imr_llm.drafting._llm_models import (
     ClinicalFacts,
@@ -20,7 +21,7 @@ from imr_llm.drafting._llm_models import (
 )
 from imr_llm.drafting._models import CaseSummary, Fact, GroundingIssue, Treatment, URDecision
 from imr_llm.drafting._prompts import PromptSet
-from imr_llm.records import CaseFile
+from imr_llm.records import CaseFile, Document
 
 _DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
 _SEX = re.compile(
@@ -313,8 +314,16 @@ class _Builder:
         return out
 
 
-def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) -> CaseSummary:
-    """Merge per-chunk answers into a `CaseSummary` with evidence, prose and grounding."""
+def assemble(
+    case: CaseFile,
+    answers: dict[str, list[Any]],
+    prompts: PromptSet,
+    *,
+    exam_doc: Document | None = None,
+) -> CaseSummary:
+    """Merge per-chunk answers into a `CaseSummary` with evidence, prose and grounding.
+
+    `exam_doc` is the progress report the exam call read: its labelled date of visit wins."""
     b = _Builder(case)
     patient: list[PatientFacts] = answers["summary_patient"]
     clinical: list[ClinicalFacts] = answers["summary_clinical"]
@@ -327,7 +336,11 @@ def assemble(case: CaseFile, answers: dict[str, list[Any]], prompts: PromptSet) 
     ref = _first([p.ref for p in patient])
     mechanism = _first([p.mechanism for p in patient])
     work_status = _first([p.work_status for p in patient])
-    exam_date = parse_date(_first([e.exam_date for e in exam]))
+    exam_date = b.prefer_records(
+        "exam_date",
+        parse_date(_first([e.exam_date for e in exam])),
+        visit_date(exam_doc) if exam_doc else None,
+    )
     request_date = parse_date(_first([r.request_date for r in requests]))
     for name, value, hint in (
         ("age", age, None),

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from imr_llm._errors import ModelError
 from imr_llm.drafting._assemble import assemble
+from imr_llm.drafting._focus import latest_progress_report
 from imr_llm.drafting._llm_models import (
     ClinicalFacts,
     ExamFacts,
@@ -32,13 +33,24 @@ DEFAULT_RECORD_TOKENS = 3000
 T = TypeVar("T", bound=BaseModel)
 
 SUMMARY_CALLS: tuple[tuple[str, type[BaseModel], int], ...] = (
+    ("summary_exam", ExamFacts, 300),
     ("summary_patient", PatientFacts, 160),
     ("summary_clinical", ClinicalFacts, 400),
-    ("summary_exam", ExamFacts, 300),
     ("summary_treatment", TreatmentFacts, 400),
     ("summary_requests", RequestFacts, 400),
 )
-"""(template, response model, max_tokens) of each extraction call."""
+"""(template, response model, max_tokens) of each extraction call. The exam call reads only the
+latest progress report when there is one (`exam_case`), so it goes first: the four calls on the
+whole records that follow share one prefix, and so does a `draft_item` call after them."""
+
+FOCUSED_CALLS = frozenset({"summary_exam"})
+
+
+def exam_case(case: CaseFile, max_record_tokens: int = DEFAULT_RECORD_TOKENS) -> CaseFile | None:
+    """The records the exam call reads: the latest non-copied progress report (first chunk of
+    it if it is very long), or None to read the whole records like the other calls."""
+    doc = latest_progress_report(case)
+    return split_case(CaseFile(documents=[doc]), max_record_tokens)[0] if doc else None
 
 
 def case_messages(prompts: PromptSet, chunk: CaseFile, task: str) -> list[Message]:
@@ -78,10 +90,16 @@ def summarize(
     warnings: list[str] = []
     last_error: ModelError | None = None
     chunks = split_case(case, max_record_tokens)
+    focus = exam_case(case, max_record_tokens)
     for n, chunk in enumerate(chunks, start=1):
         for name, rm, max_tokens in SUMMARY_CALLS:
+            target = chunk
+            if name in FOCUSED_CALLS and focus is not None:
+                if n > 1:
+                    continue  # asked once, on the focused document
+                target = focus
             try:
-                completion = _call(model, prompts, chunk, name, rm, max_tokens)
+                completion = _call(model, prompts, target, name, rm, max_tokens)
             except ModelError as exc:  # one failed extraction should not lose the others
                 last_error = exc
                 warnings.append(f"{name} (chunk {n}/{len(chunks)}) failed and was skipped: {exc}")
@@ -91,6 +109,6 @@ def summarize(
             answers[name].append(completion.value)
     if last_error is not None and not any(answers.values()):
         raise last_error
-    summary = assemble(case, answers, prompts)
+    summary = assemble(case, answers, prompts, exam_doc=focus.documents[0] if focus else None)
     summary = summary.model_copy(update={"warnings": warnings})
     return Completion[CaseSummary](value=summary, usage=usage, cached=cached)

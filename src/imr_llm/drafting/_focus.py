@@ -1,0 +1,61 @@
+"""Pick the treating physician's latest progress report, skipping copied-forward notes.
+
+The exam call reads only this document: a short, focused context is far easier for a small
+model than the whole case file, and it keeps findings from unrelated notes (a dental visit, PT
+daily notes) out of the exam findings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from imr_llm.drafting._dates import parse_date
+from imr_llm.records import CaseFile, Document
+
+_REPORT = re.compile(
+    r"progress report|\bPR-?2\b|office visit|follow-?up (?:visit|evaluation)|"
+    r"primary treating physician",
+    re.I,
+)
+_NOT_REPORT = re.compile(
+    r"utilization review|request for authorization|\bRFA\b|daily note|"
+    r"dentist|dental",
+    re.I,
+)
+_VISIT = re.compile(r"(?:date of (?:visit|exam\w*|service)|visit date|\bDOS\b)\s*:?\s*(\S+)", re.I)
+COPY_SHARE = 0.8
+"""A report sharing this share of its body lines with an earlier one is copied forward."""
+
+
+def visit_date(doc: Document) -> dt.date | None:
+    for line in doc.lines[:20]:
+        if m := _VISIT.search(line.text):
+            return parse_date(m.group(1))
+    return None
+
+
+def _body(doc: Document) -> list[str]:
+    lines = [" ".join(ln.text.split()).lower() for ln in doc.lines]
+    return [ln for ln in lines if len(ln) > 30 and not _VISIT.search(ln)]
+
+
+def is_copy(doc: Document, earlier: list[Document]) -> bool:
+    body = _body(doc)
+    if not body:
+        return False
+    return any(sum(ln in set(_body(e)) for ln in body) / len(body) >= COPY_SHARE for e in earlier)
+
+
+def latest_progress_report(case: CaseFile) -> Document | None:
+    """The latest progress report that is not a copy of an earlier one (None if none)."""
+    reports = []
+    for doc in case.documents:
+        head = " ".join(ln.text for ln in doc.lines[:12])
+        if _REPORT.search(head) and not _NOT_REPORT.search(head):
+            reports.append(doc)
+    originals = [d for i, d in enumerate(reports) if not is_copy(d, reports[:i])]
+    if not originals:
+        return None
+    dated = [(visit_date(d) or dt.date.min, i) for i, d in enumerate(originals)]
+    return originals[max(dated)[1]]
