@@ -1,6 +1,6 @@
 """Throughput of the imr-llm model layer vs the same request sent straight to the server.
 
-    .venv/bin/python benchmarks/llm.py [--runs 5] [--max-tokens 160]
+    .venv/bin/python benchmarks/llm.py [--runs 5] [--max-tokens 160] [--private]
 
 Both paths talk to the same llama-cpp-python server (the embedded `local` default model,
 started on demand or the one `imr-llm local serve` runs), with the same request body (the
@@ -15,11 +15,14 @@ Prints tokens/s both ways, their ratio and the layer's overhead as a share of mo
 then the cached re-run time. Target: overhead under 5% of model time. Wall-clock medians are
 noisy on a shared 2-core machine, so the layer's own cost is also measured as this process's
 CPU time per call (what the client side spends: imr-llm vs a bare httpx post + validation).
+`--private` runs its own short-lived server, so other users' requests on the shared one
+(which evict the prompt prefix and queue ahead) do not land between the measured calls.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -29,6 +32,7 @@ import httpx
 from pydantic import BaseModel, Field
 
 from imr_llm.llm import get_model
+from imr_llm.llm._settings import default_cache_dir
 from imr_llm.llm.local import DEFAULT_MODEL, local_endpoint
 
 # SYNTHETIC record for benchmarking; no real patient.
@@ -82,7 +86,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--max-tokens", type=int, default=160)
+    parser.add_argument("--private", action="store_true", help="use a server of its own")
     args = parser.parse_args()
+    if args.private:  # own state dir (server.json), same assembled model files
+        home = Path(tempfile.mkdtemp(prefix="imr-llm-bench-"))
+        (home / "models").symlink_to(default_cache_dir() / "models")
+        os.environ["IMR_LLM_CACHE_DIR"] = str(home)
 
     base_url = local_endpoint(DEFAULT_MODEL).base_url()
     model = get_model("local", cache=False, max_reasks=0)
