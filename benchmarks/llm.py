@@ -22,7 +22,9 @@ CPU time per call (what the client side spends: imr-llm vs a bare httpx post + v
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -90,6 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.private:  # own state dir (server.json), same assembled model files
         home = Path(tempfile.mkdtemp(prefix="imr-llm-bench-"))
+        atexit.register(shutil.rmtree, home, True)  # runs after the server's own atexit stop
         (home / "models").symlink_to(default_cache_dir() / "models")
         os.environ["IMR_LLM_CACHE_DIR"] = str(home)
 
