@@ -109,6 +109,7 @@ def cassette_model(request: pytest.FixtureRequest) -> Iterator[Model]:
         mode="json_schema",
         llama_cpp=True,
         retry=RetryPolicy(max_retries=0),
+        timeout_s=900.0,  # recording long prompts on a busy CPU takes minutes
         cache=None,
         price=(0.0, 0.0),
         tracker=None,

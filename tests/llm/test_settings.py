@@ -87,6 +87,7 @@ def test_get_model_defaults_to_local_without_starting_anything(
     assert isinstance(model, InstructorModel)
     assert model.name == "local/qwen2.5-coder-0.5b" and model.llama_cpp
     assert model.mode == "json_schema" and model.price == (0.0, 0.0)
+    assert model.timeout_s == 900.0
     assert callable(model.base_url)  # resolved (and the server started) on the first request
     monkeypatch.setenv("IMR_LLM_MODEL", "local/nope")
     with pytest.raises(LocalModelError, match="unknown local model 'nope'"):
@@ -100,6 +101,7 @@ def test_hosted_openai_needs_a_key_and_defaults_to_tools(monkeypatch: pytest.Mon
     model = get_model("openai/gpt-4o-mini", cache=False)
     assert isinstance(model, InstructorModel)
     assert model.mode == "tools" and model.price == (0.15, 0.60)
+    assert model.timeout_s == 300.0
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1234/v1")
     model = get_model("openai/whatever", mode="md_json")
     assert isinstance(model, InstructorModel)

@@ -13,6 +13,8 @@ from imr_llm.llm._settings import Settings, resolve_settings
 from imr_llm.llm._specs import OPENAI_BASE_URL, parse_spec
 from imr_llm.llm._usage import price_for
 
+LOCAL_TIMEOUT_S = 900.0
+
 
 def get_model(spec: str | None = None, **settings: Any) -> Model:
     """Build the model for `spec` (see `imr_llm.llm._specs`); None means `$IMR_LLM_MODEL`,
@@ -34,7 +36,7 @@ def model_from_settings(s: Settings) -> InstructorModel:
         "temperature": s.temperature,
         "max_tokens": s.max_tokens,
         "seed": s.seed,
-        "timeout_s": s.timeout_s,
+        "timeout_s": s.timeout_s or (LOCAL_TIMEOUT_S if parsed.kind == "local" else 300.0),
         "retry": RetryPolicy(s.max_retries, s.retry_wait_s, s.retry_wait_max_s),
         "max_reasks": s.max_reasks,
         "token_budget": s.token_budget,

@@ -47,7 +47,12 @@ class Settings(BaseModel):
     seed: int | None = None
     cache: bool = True
     cache_dir: Path = Field(default_factory=default_cache_dir)
-    timeout_s: float = Field(default=300.0, gt=0, description="Per-request timeout.")
+    timeout_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Per-request timeout; None: 900 s for the local CPU model (a long prompt "
+        "on a busy 2-core machine can take minutes), 300 s otherwise.",
+    )
     max_retries: int = Field(default=4, ge=0, description="Transport retries after the first.")
     retry_wait_s: float = Field(default=1.0, ge=0, description="First backoff wait.")
     retry_wait_max_s: float = Field(default=30.0, ge=0, description="Backoff and Retry-After cap.")
