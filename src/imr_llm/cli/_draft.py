@@ -144,13 +144,14 @@ def draft_cmd(
     }[fmt]()
     _write(text, output)
     issues = issue_lines(letter.summary.grounding)
+    warnings = list(letter.summary.warnings)
     for it in letter.items:
         issues += [f"{it.request}: {line}" for line in issue_lines(it.grounding)]
         if it.decision_source == "checklist":
-            letter.summary.warnings.append(
+            warnings.append(
                 f"{it.request}: decision derived from the checklist (the model's contradicted it)"
             )
-    _report("draft", done.usage, issues, letter.summary.warnings)
+    _report("draft", done.usage, issues, warnings)
 
 
 @prompts_app.command("list")
