@@ -87,6 +87,15 @@ def _isolated_model_env(
 
 
 @pytest.fixture
+def cassette_vcr() -> vcr.VCR:
+    """The project's cassette configuration (scrubbing, body matching, record mode).
+
+    A fixture rather than an import: every test package may have its own `conftest.py`, so
+    `from conftest import ...` resolves to whichever was imported last."""
+    return CASSETTES
+
+
+@pytest.fixture
 def cassette_model(request: pytest.FixtureRequest) -> Iterator[Model]:
     """The default local model (cache off) behind this test's cassette; see module docstring."""
     path = cassette_path(request)

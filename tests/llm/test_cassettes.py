@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
 import pytest
+import vcr
 from pydantic import BaseModel, Field
 
 from imr_llm.llm import Model
@@ -44,17 +46,16 @@ def test_extract_age_sex_date_of_injury(cassette_model: Model) -> None:
     assert not done.cached
 
 
-def test_a_changed_prompt_fails_loudly_in_replay() -> None:
-    from conftest import CASSETTES, RECORD_MODE, REPLAY_BASE_URL
+def test_a_changed_prompt_fails_loudly_in_replay(cassette_vcr: vcr.VCR) -> None:
     from imr_llm._errors import ModelError
     from imr_llm.llm import InstructorModel, RetryPolicy
 
-    if RECORD_MODE != "none":
+    if os.environ.get("IMR_LLM_RECORD", "none") != "none":
         pytest.skip("checks replay only")
     model = InstructorModel(
         name="replay",
         model="qwen2.5-coder-0.5b",
-        base_url=REPLAY_BASE_URL,
+        base_url="http://127.0.0.1:9/v1",  # never contacted in replay
         endpoint_id="x",
         llama_cpp=True,
         retry=RetryPolicy(max_retries=0),
@@ -62,6 +63,6 @@ def test_a_changed_prompt_fails_loudly_in_replay() -> None:
     )
     path = Path(__file__).parent / "cassettes" / "test_extract_age_sex_date_of_injury.yaml"
     changed = [{"role": "user", "content": SYNTHETIC_RECORD + " (edited)"}]
-    with CASSETTES.use_cassette(str(path)), pytest.raises(ModelError) as err:
+    with cassette_vcr.use_cassette(str(path)), pytest.raises(ModelError) as err:
         model.structured(changed, InjuryFacts, max_tokens=100)
     assert "CannotOverwriteExistingCassetteException" in str(err.value), str(err.value)
