@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from imr_llm.drafting._models import CaseSummary, ItemDraft, LetterDraft
 from imr_llm.evals._case_meta import SyntheticCase
+from imr_llm.guidelines._models import Excerpt
 from imr_llm.letters._models import DecisionLetter
 from imr_llm.records._models import CaseFile
 
@@ -23,6 +24,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "item_draft": ItemDraft,
     "letter_draft": LetterDraft,
     "synthetic_case": SyntheticCase,
+    "guideline_excerpt": Excerpt,
 }
 
 
