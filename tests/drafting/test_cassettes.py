@@ -3,7 +3,10 @@ from cassettes in tests/drafting/cassettes/. Requests match on their JSON body, 
 a prompt, a response schema or the records fails here until the cassette is re-recorded:
 
     .venv/bin/imr-llm local status        # reuse the running server (one at a time)
-    IMR_LLM_RECORD=all .venv/bin/pytest tests/drafting/test_cassettes.py -p no:randomly
+    rm tests/drafting/cassettes/test_summarize_synthetic_case.yaml   # the one(s) to redo
+    IMR_LLM_RECORD=once .venv/bin/pytest tests/drafting/test_cassettes.py
+
+(Delete first: with IMR_LLM_RECORD=all vcrpy keeps the old interactions in the file too.)
 """
 
 from __future__ import annotations
