@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +148,12 @@ def test_failed_samples_are_reported_and_retried(letters_jsonl: Path, tmp_path: 
 
 def test_run_stops_when_the_first_samples_all_fail(letters_jsonl: Path, tmp_path: Path) -> None:
     down = FakePredictor(fail_on=lambda s: ModelError("connection refused"))
-    with pytest.raises(ImrLlmError, match="first 5 samples all failed"):
+    with pytest.raises(ImrLlmError, match=r"first (\d+) samples all failed") as err:
         run_eval(letters_jsonl, model=down, out=tmp_path / "run", floor=False, **FAST)
+    # Samples finishing together may push the count past the threshold of 5 before the
+    # check runs; the run must still stop before all 8 are tried.
+    failed = int(re.search(r"first (\d+) samples", str(err.value)).group(1))  # type: ignore[union-attr]
+    assert 5 <= failed < 8
     assert len(down.calls) < 8
 
 
