@@ -35,10 +35,11 @@ test: $(VENV)/.dev
 
 demo: $(VENV)/.local
 	mkdir -p $(DEMO_OUT)
-	$(BIN)/imr-llm local status || true
 	$(BIN)/imr-llm summarize $(DEMO_CASE)/records --format md -o $(DEMO_OUT)/summary.md
-	$(BIN)/imr-llm draft $(DEMO_CASE)/records -o $(DEMO_OUT)/draft.json
-	@echo "Wrote $(DEMO_OUT)/summary.md and $(DEMO_OUT)/draft.json"
+	$(BIN)/imr-llm draft $(DEMO_CASE)/records --format md -o $(DEMO_OUT)/draft.md
+	@# same calls again: answered from the response cache, no model time
+	$(BIN)/imr-llm draft $(DEMO_CASE)/records --format json -o $(DEMO_OUT)/draft.json
+	@echo "Wrote $(DEMO_OUT)/summary.md, $(DEMO_OUT)/draft.md and $(DEMO_OUT)/draft.json"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks

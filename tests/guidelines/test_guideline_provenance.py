@@ -73,6 +73,7 @@ def test_provenance_check_catches_invented_wording() -> None:
 def _letters_dir() -> Path | None:
     for candidate in (
         os.environ.get("IMR_LLM_LETTERS_DIR"),
+        ROOT / "evals" / "datasets" / "letters" / "sources" / "pdf",  # shipped copies
         ROOT.parent / "shared" / "imr-letters",
     ):
         if candidate and Path(candidate).is_dir():
