@@ -145,3 +145,24 @@ def test_query_weights() -> None:
     assert terms["opioid"] == SYNONYM_WEIGHT
     body = [terms[t] for t in ("cervical", "thoracic", "lumbar", "spine")]
     assert sum(body) <= BODY_PART_BUDGET + 1e-9
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "Postoperative physical therapy x 12",
+        "Post-op PT 2x6 right shoulder",
+        "post-operative physical therapy 12 visits for the knee",
+    ],
+)
+def test_the_treatment_outweighs_a_postoperative_modifier(
+    library: Library, request_text: str
+) -> None:
+    hits = library.retrieve(request_text, k=2)
+    assert [h.topic for h in hits] == ["physical medicine", "physical medicine"], [
+        h.id for h in hits
+    ]
+
+
+def test_postoperative_alone_still_finds_the_postoperative_excerpt(library: Library) -> None:
+    assert library.retrieve("postoperative pain medication", k=1)[0].id == "opioids-postoperative"

@@ -141,6 +141,14 @@ STOPWORDS = frozenset((
 ))
 # fmt: on
 
+MODIFIERS = frozenset(("postoperative", "postsurgical", "preoperative"))
+"""Timing words that qualify a treatment ("postoperative physical therapy"): they must not
+decide the topic when the query names a treatment (the post-operative opioid excerpt is not
+about physical therapy)."""
+
+MODIFIER_WEIGHT = 0.2
+"""Query weight of a modifier term when the query has other (treatment) terms."""
+
 BODY_PART_WEIGHT = 0.6
 """Query weight of a body-part term (a treatment term weighs 1)."""
 
@@ -188,13 +196,18 @@ def tokenize(text: str) -> list[str]:
 
 def query_terms(text: str) -> dict[str, float]:
     """A query's distinct terms and their weights: 1 for a term the query says, less for a
-    synonym expansion or a body part (see `SYNONYM_WEIGHT`, `BODY_PART_WEIGHT`)."""
+    synonym expansion, a body part or a timing modifier such as "postoperative" (see
+    `SYNONYM_WEIGHT`, `BODY_PART_WEIGHT`, `MODIFIER_WEIGHT`)."""
     weights: dict[str, float] = {}
     for token, expanded in _iter_tokens(text):
         weight = SYNONYM_WEIGHT if expanded else 1.0
         if token in BODY_PARTS:
             weight = min(weight, BODY_PART_WEIGHT)
         weights[token] = max(weights.get(token, 0.0), weight)
+    modifiers = [t for t in weights if t in MODIFIERS]
+    if modifiers and any(t not in MODIFIERS and t not in BODY_PARTS for t in weights):
+        for token in modifiers:
+            weights[token] = min(weights[token], MODIFIER_WEIGHT)
     body = [t for t in weights if t in BODY_PARTS]
     for token in body:  # many body parts ("cervical, thoracic and lumbar spine") share one budget
         weights[token] = min(weights[token], BODY_PART_BUDGET / len(body))
