@@ -5,11 +5,11 @@ drop unsupported list items (flagged), render the prose, run the grounding check
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
+from imr_llm.drafting._checks import RecordChecks
 from imr_llm.drafting._dates import parse_date
-from imr_llm.drafting._evidence import locate
+from imr_llm.drafting._evidence import evidence_for, locate
 from imr_llm.drafting._focus import visit_date
 from imr_llm.drafting._grounding import ground_summary
 from imr_llm.drafting._llm_models import (
@@ -19,14 +19,24 @@ from imr_llm.drafting._llm_models import (
     RequestFacts,
     TreatmentFacts,
 )
-from imr_llm.drafting._models import CaseSummary, Fact, GroundingIssue, Treatment, URDecision
+from imr_llm.drafting._models import (
+    CaseSummary,
+    Fact,
+    GroundingIssue,
+    Treatment,
+    URDecision,
+)
 from imr_llm.drafting._prompts import PromptSet
+from imr_llm.drafting._record_facts import (
+    join_wrapped,
+    sex_line,
+)
+from imr_llm.drafting._requests import first, labelled_requests, norm, outcome, overlap, union
 from imr_llm.records import CaseFile, Document
 
-_DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
 _SEX = re.compile(
     r"\b(?:sex|gender)\s*[:=]?\s*(female|male|f|m)\b|\b\d{1,3}[- ]year[- ]old "
-    r"(female|male|woman|man)\b",
+    r"(?:[\w-]+ ){0,3}?(female|male|woman|man)\b",
     re.I,
 )
 _AGE = re.compile(r"\bage\s*[:=]?\s*(\d{1,3})\b|\b(\d{1,3})[- ](?:year|yr)s?[- ]old\b", re.I)
@@ -40,83 +50,18 @@ _IMAGING = re.compile(
 )
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def _first(values: Sequence[Any]) -> Any:
-    return next((v for v in values if v not in (None, "", [])), None)
-
-
-def _union(lists: Sequence[list[str]]) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
-    for items in lists:
-        for item in items:
-            if _norm(item) and _norm(item) not in seen:
-                seen.add(_norm(item))
-                out.append(item)
-    return out
-
-
-def _outcome(raw: str | None) -> str:
-    text = (raw or "").lower()
-    if "modif" in text:
-        return "modified"
-    if any(w in text for w in ("non", "not cert", "denied", "deny", "denial")):
-        return "non-certified"
-    if any(w in text for w in ("certif", "approv", "authoriz")):
-        return "certified"
-    return "unknown"
-
-
-_REQUEST_LINE = re.compile(
-    r"^\W*(?:requested (?:treatment|service|item)s?|request(?:s|ed)?|service(?:s)? requested|"
-    r"services?|treatment requested|disputed (?:item|service|treatment)s?)\s*:\s*(\S.{3,})$",
-    re.I,
-)
-_TRAILER = re.compile(r"\s{3,}|\b(?:determination|decision|outcome|status|date)\s*:", re.I)
-_UR_DOC = re.compile(r"utilization review|UR determination|non-?certif", re.I)
-
-
-def _overlap(a: str, b: str) -> float:
-    ta, tb = set(_norm(a).split()), set(_norm(b).split())
-    return len(ta & tb) / max(1, min(len(ta), len(tb)))
-
-
-def labelled_requests(case: CaseFile) -> list[str]:
-    """Requests named on labelled lines ("Request: ...", "Service: ..."), UR documents first;
-    near-duplicates (e.g. the RFA's wording of the UR's request) are kept once."""
-    ur_docs, other_docs = [], []
-    for doc in case.documents:
-        head = " ".join(ln.text for ln in doc.lines[:12])
-        (ur_docs if _UR_DOC.search(head) else other_docs).append(doc)
-    for docs in (ur_docs, other_docs):
-        found: list[str] = []
-        for doc in docs:
-            for line in doc.lines:
-                m = _REQUEST_LINE.match(line.text.strip())
-                value = _TRAILER.split(m.group(1))[0].strip(" .;,") if m else ""
-                if len(value) > 3 and not any(_overlap(value, f) >= 0.7 for f in found):
-                    found.append(" ".join(value.split()))
-        if found:
-            return found
-    return []
-
-
-class _Builder:
+class _Builder(RecordChecks):
     """Assembles a `CaseSummary` from merged LLM answers, attaching evidence and flags."""
-
-    def __init__(self, case: CaseFile) -> None:
-        self.case = case
-        self.facts: list[Fact] = []
-        self.issues: list[GroundingIssue] = []
 
     def fact(self, name: str, value: Any, ref: str | None = None) -> None:
         if value in (None, ""):
             return
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        evidence = locate(self.case, text, ref)
+        if name == "sex":
+            found = sex_line(self.case, text)
+            evidence = [evidence_for(found[0].id, found[1], text)] if found else []
+        else:
+            evidence = locate(self.case, text, ref)
         if not evidence:
             self.issues.append(
                 GroundingIssue(
@@ -129,7 +74,7 @@ class _Builder:
         """Complaints that merely repeat a diagnosis are dropped (flagged)."""
         kept = []
         for item in complaints:
-            if any(_overlap(item, d) >= 0.8 for d in diagnoses):
+            if any(overlap(item, d) >= 0.8 for d in diagnoses):
                 self.issues.append(
                     GroundingIssue(
                         field="current_complaints",
@@ -141,44 +86,6 @@ class _Builder:
                 kept.append(item)
         return kept
 
-    def supported(self, name: str, items: list[str]) -> list[str]:
-        """List items some line of the records supports; the others are dropped (flagged)."""
-        kept = []
-        for item in items:
-            if locate(self.case, item):
-                kept.append(item)
-            else:
-                self.issues.append(
-                    GroundingIssue(
-                        field=name,
-                        value=item,
-                        problem="dropped: no supporting line found in the records",
-                    )
-                )
-        return kept
-
-    def labelled(self, pattern: re.Pattern[str]) -> str | None:
-        """The first value a labelled line of the records gives (e.g. 'Sex: Female')."""
-        for doc in self.case.documents:
-            for line in doc.lines:
-                if m := pattern.search(line.text):
-                    return next(g for g in m.groups() if g)
-        return None
-
-    def prefer_records(self, name: str, model_value: Any, records_value: Any) -> Any:
-        """A labelled value in the records wins over a different model answer (flagged)."""
-        if records_value is None or records_value == model_value:
-            return model_value
-        if model_value is not None:
-            self.issues.append(
-                GroundingIssue(
-                    field=name,
-                    value=str(model_value),
-                    problem="model's value not supported; taken from the records' labelled line",
-                )
-            )
-        return records_value
-
     def sex(self, model_value: Any) -> Any:
         raw = (self.labelled(_SEX) or "").lower()
         found = {"f": "female", "woman": "female", "m": "male", "man": "male"}.get(raw, raw)
@@ -187,30 +94,6 @@ class _Builder:
     def age(self, model_value: int | None) -> int | None:
         raw = self.labelled(_AGE)
         return self.prefer_records("age", model_value, int(raw) if raw else None)
-
-    def date_of_injury(self, patient: list[PatientFacts]) -> Any:
-        raw = _first([p.date_of_injury for p in patient])
-        parsed = parse_date(raw)
-        if parsed is not None and locate(self.case, parsed.isoformat()):
-            return parsed
-        for doc in self.case.documents:  # fall back on an explicit "Date of injury" line
-            for line in doc.lines:
-                if _DOI_LINE.search(line.text) and (found := parse_date(line.text)):
-                    if raw:
-                        self.issues.append(
-                            GroundingIssue(
-                                field="date_of_injury",
-                                value=raw,
-                                problem="model's value not supported; taken from the records' "
-                                "date-of-injury line instead",
-                            )
-                        )
-                    return found
-        if raw and parsed is None:
-            self.issues.append(
-                GroundingIssue(field="date_of_injury", value=raw, problem="not a recognisable date")
-            )
-        return parsed
 
     def imaging(self, items: list[str]) -> list[str]:
         kept = []
@@ -239,7 +122,7 @@ class _Builder:
                 )
             named += [(x, None) for x in answer.medications + answer.other]
             for i, (name, count) in enumerate(named):
-                key = _norm(name)
+                key = norm(name)
                 if not key:
                     continue
                 response = answer.response if i == 0 else None
@@ -255,6 +138,7 @@ class _Builder:
                     )
         out = []
         for item in merged.values():
+            item = self.treatment_count(item)
             evidence = locate(self.case, item.name)
             if not evidence:
                 self.issues.append(
@@ -278,7 +162,7 @@ class _Builder:
             return model_items
         kept = []
         for item in model_items:
-            if any(_overlap(item, x) >= 0.5 for x in labelled):
+            if any(overlap(item, x) >= 0.5 for x in labelled):
                 kept.append(item)
             else:
                 self.issues.append(
@@ -297,17 +181,16 @@ class _Builder:
         for a in answers:
             if not (a.ur_date or a.ur_outcome):
                 continue
-            date = parse_date(a.ur_date)
+            date, evidence = self.ur_date(a.ur_date)
             request = "; ".join(disputed) or "the request"
-            if (date, _norm(request)) in seen:
+            if (date, norm(request)) in seen:
                 continue
-            seen.add((date, _norm(request)))
-            evidence = locate(self.case, a.ur_date) if a.ur_date else []
+            seen.add((date, norm(request)))
             out.append(
                 URDecision(
                     date=date,
                     request=request,
-                    outcome=_outcome(a.ur_outcome),  # type: ignore[arg-type]
+                    outcome=outcome(a.ur_outcome),  # type: ignore[arg-type]
                     evidence=evidence,
                 )
             )
@@ -330,18 +213,18 @@ def assemble(
     exam: list[ExamFacts] = answers["summary_exam"]
     requests: list[RequestFacts] = answers["summary_requests"]
 
-    age = b.age(_first([p.age for p in patient]))
-    sex = b.sex(_first([p.sex for p in patient]))
+    age = b.age(first([p.age for p in patient]))
+    sex = b.sex(first([p.sex for p in patient]))
     doi = b.date_of_injury(patient)
-    ref = _first([p.ref for p in patient])
-    mechanism = _first([p.mechanism for p in patient])
-    work_status = _first([p.work_status for p in patient])
+    ref = first([p.ref for p in patient])
+    mechanism = b.phrase("mechanism", first([p.mechanism for p in patient]))
+    work_status = b.phrase("work_status", first([p.work_status for p in patient]))
     exam_date = b.prefer_records(
         "exam_date",
-        parse_date(_first([e.exam_date for e in exam])),
+        parse_date(first([e.exam_date for e in exam])),
         visit_date(exam_doc) if exam_doc else None,
     )
-    request_date = parse_date(_first([r.request_date for r in requests]))
+    request_date = parse_date(first([r.request_date for r in requests]))
     for name, value, hint in (
         ("age", age, None),
         ("sex", sex, None),
@@ -353,24 +236,29 @@ def assemble(
     ):
         b.fact(name, value, hint)
 
+    # kept even if unsupported (flagged): the items to draft come from here
+    disputed = b.requests(union([r.disputed_requests for r in requests]))
+    diagnoses = b.diagnoses(
+        union([c.diagnoses for c in clinical]), disputed + labelled_requests(case), exam_doc
+    )
+    complaints = join_wrapped(case, union([e.complaints for e in exam]))
+    findings = join_wrapped(case, union([e.exam_findings for e in exam]))
     lists = {
-        "body_parts": b.supported("body_parts", _union([c.body_parts for c in clinical])),
-        "diagnoses": b.supported("diagnoses", _union([c.diagnoses for c in clinical])),
-        "imaging": b.supported("imaging", b.imaging(_union([c.imaging for c in clinical]))),
+        "body_parts": b.supported("body_parts", union([c.body_parts for c in clinical])),
+        "diagnoses": diagnoses,
+        "imaging": b.supported("imaging", b.imaging(union([c.imaging for c in clinical]))),
         "current_complaints": b.not_diagnoses(
-            b.supported("current_complaints", _union([e.complaints for e in exam])),
-            _union([c.diagnoses for c in clinical]),
+            b.supported("current_complaints", complaints), diagnoses
         ),
-        "exam_findings": b.supported("exam_findings", _union([e.exam_findings for e in exam])),
-        # kept even if unsupported (flagged): the items to draft come from here
-        "disputed_requests": b.requests(_union([r.disputed_requests for r in requests])),
+        "exam_findings": b.supported("exam_findings", findings),
+        "disputed_requests": disputed,
     }
     for name, values in lists.items():
         for value in values:
             b.fact(name, value)
     ur = b.ur_history(requests, lists["disputed_requests"])
     if not lists["disputed_requests"]:
-        lists["disputed_requests"] = _union(
+        lists["disputed_requests"] = union(
             [[u.request for u in ur if u.outcome in ("non-certified", "modified")]]
         )
     summary = CaseSummary(

@@ -75,15 +75,18 @@ def _terms(text: str) -> set[str]:
 
 
 def support(value: str, line_text: str) -> float:
-    """How well one line supports a value: 1.0 for a date match, else the share of terms."""
+    """How well one line supports a value: 1.0 for a date match, else the share of its content
+    words the line contains (0 when a value of two or more content words shares only one)."""
     date = parse_date(value)
     if date is not None:
         return 1.0 if any(m.date == date for m in find_dates(line_text)) else 0.0
     terms = _terms(value)
     if not terms:
         return 0.0
-    words = set(_tokens(line_text))
-    return len(terms & words) / len(terms)
+    found = len(terms & set(_tokens(line_text)))
+    if found < min(2, len(terms)):
+        return 0.0  # one shared word ("lifting") does not support "lifting boxes"
+    return found / len(terms)
 
 
 def _quote(line: Line, value: str) -> str:
@@ -95,7 +98,8 @@ def _quote(line: Line, value: str) -> str:
     return text[start : start + QUOTE_CHARS].strip()
 
 
-def _evidence(doc_id: str, line: Line, value: str) -> Evidence:
+def evidence_for(doc_id: str, line: Line, value: str) -> Evidence:
+    """Evidence citing one line, its quote cut around `value`'s words."""
     return Evidence(
         document_id=doc_id,
         line_start=line.number,
@@ -115,7 +119,7 @@ def locate(
     if parsed is not None:
         line = find_line(case, *parsed)
         if line is not None and support(value, line.text) >= threshold:
-            return [_evidence(parsed[0], line, value)]
+            return [evidence_for(parsed[0], line, value)]
     best: tuple[float, str, Line] | None = None
     for doc in case.documents:
         for line in doc.lines:
@@ -124,7 +128,7 @@ def locate(
             score = support(value, line.text)
             if score >= threshold and (best is None or score > best[0]):
                 best = (score, doc.id, line)
-    return [_evidence(best[1], best[2], value)] if best else []
+    return [evidence_for(best[1], best[2], value)] if best else []
 
 
 def evidence_ok(case: CaseFile, ev: Evidence) -> bool:

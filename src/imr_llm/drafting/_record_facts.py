@@ -1,0 +1,203 @@
+"""Deterministic look-ups in the records, used to check or replace the model's answers.
+
+Each function reads the case file only (no model): the date of injury written in prose or on
+a labelled line, the date of the utilization review determination, the records' diagnosis
+lines, the words that state the injured worker's sex, and the number of sessions written near
+a treatment. They return None / [] when the records do not say, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+from imr_llm.drafting._dates import find_dates
+from imr_llm.drafting._evidence import support
+from imr_llm.records import CaseFile, Document, Line
+
+_DOI_LABEL = re.compile(
+    r"(?:date of (?:industrial )?injury|\bDOI\b|\bD/I\b|injury date)"
+    r"\s*(?:\([^)]*\))?\s*[:=#-]?\s*$",
+    re.I,
+)
+_INJURY_WORD = re.compile(r"\binjur(?:ed|y|ies)\b|\bhurt\b", re.I)
+_ON = re.compile(r"\b(?:on|of|dated)\s*$", re.I)
+_UR_HEAD = re.compile(
+    r"utilization review|\bUR\b (?:determination|decision|denial|letter)|"
+    r"notice of (?:utilization|non-?certification)|non-?certification",
+    re.I,
+)
+_UR_LINE = re.compile(
+    r"utilization review|\bUR\b|non-?certif|not certified|denied|denial|adverse determination",
+    re.I,
+)
+_UR_DATE_LABEL = re.compile(
+    r"^\W*(?:date(?: of (?:determination|decision|review|letter|notice))?|"
+    r"(?:determination|decision|review|letter|notice) date)\s*[:=]",
+    re.I,
+)
+_DX_LINE = re.compile(
+    r"^\W*(?:assessment|diagnos[ie]s|impression|dx)(?:\s*/\s*\w+)?\s*[:\-]\s*(\S.*)$", re.I
+)
+_DX_SPLIT = re.compile(r"\s*(?:;|,|\b\d\)\s*|\s\d\.\s+)\s*")
+MAX_DIAGNOSES = 5
+SEX_WORDS = {
+    "male": re.compile(r"\b(?:male|man|gentleman|mr\.?)\b", re.I),
+    "female": re.compile(r"\b(?:female|woman|lady|mrs\.?|ms\.?)\b", re.I),
+}
+_PRONOUNS = {
+    "male": re.compile(r"\b(?:he|his|him|himself)\b", re.I),
+    "female": re.compile(r"\b(?:she|her|hers|herself)\b", re.I),
+}
+
+
+def _lines(case: CaseFile) -> Iterator[tuple[Document, Line]]:
+    for doc in case.documents:
+        for line in doc.lines:
+            if line.text.strip():
+                yield doc, line
+
+
+def injury_date(case: CaseFile) -> tuple[dt.date, Document, Line] | None:
+    """The date of injury the records state: a labelled one ("Date of injury: 07/22/2015",
+    "DOI 7/22/15") first, else one in prose ("injured his right shoulder on 07/22/2015",
+    "industrial injury on ...")."""
+    prose: tuple[dt.date, Document, Line] | None = None
+    for doc, line in _lines(case):
+        text = line.text
+        for mention in find_dates(text):
+            if mention.date is None:
+                continue
+            before = text[max(0, mention.start - 120) : mention.start]
+            if _DOI_LABEL.search(before):
+                return mention.date, doc, line
+            sentence = re.split(r"[.;]\s", before)[-1]
+            if prose is None and _ON.search(sentence) and _INJURY_WORD.search(sentence):
+                prose = (mention.date, doc, line)
+    return prose
+
+
+def is_ur_document(doc: Document) -> bool:
+    head = " ".join(ln.text for ln in doc.lines[:12])
+    return bool(_UR_HEAD.search(head))
+
+
+def ur_dates(case: CaseFile) -> list[tuple[dt.date, Document, Line]]:
+    """Dates of utilization review determinations: per UR document its labelled date
+    ("Date: 03/24/2017"), else the first date in its heading lines; with no UR document, dates
+    on lines about utilization review (e.g. "UR non-certified the request on 12/19/2016")."""
+    found: list[tuple[dt.date, Document, Line]] = []
+    for doc in case.documents:
+        if not is_ur_document(doc):
+            continue
+        head = [ln for ln in doc.lines[:15] if ln.text.strip()]
+        labelled = [ln for ln in head if _UR_DATE_LABEL.search(ln.text)]
+        for line in labelled + head:
+            dates = [m.date for m in find_dates(line.text) if m.date]
+            if dates:
+                found.append((dates[0], doc, line))
+                break
+    if found:
+        return found
+    for doc, line in _lines(case):
+        if _UR_LINE.search(line.text):
+            found += [(m.date, doc, line) for m in find_dates(line.text) if m.date]
+    return found
+
+
+def diagnosis_lines(case: CaseFile, prefer: Document | None = None) -> list[tuple[str, Line, str]]:
+    """(item, line, document id) from labelled diagnosis lines ("Assessment: a, b",
+    "Diagnoses: ...", "Impression: ..."): those of `prefer` (the latest progress report) if it
+    has any, else of the first document that has."""
+    docs = ([prefer] if prefer else []) + [d for d in case.documents if d is not prefer]
+    for doc in docs:
+        items: list[tuple[str, Line, str]] = []
+        for line in doc.lines:
+            if m := _DX_LINE.match(line.text.strip()):
+                for part in _DX_SPLIT.split(m.group(1)):
+                    part = part.strip(" .;,")
+                    if len(part) > 3 and part.lower() not in {p.lower() for p, _, _ in items}:
+                        items.append((part, line, doc.id))
+        if items:
+            return items[:MAX_DIAGNOSES]
+    return []
+
+
+def sex_line(case: CaseFile, sex: str) -> tuple[Document, Line] | None:
+    """A line stating `sex` ("61-year-old ... man", "Sex: F"), else, if the records' pronouns
+    are mostly of that sex, the first line using one; None if the records do not support it."""
+    words, other = SEX_WORDS.get(sex), SEX_WORDS.get("female" if sex == "male" else "male")
+    if words is None or other is None:
+        return None
+    for doc, line in _lines(case):
+        if re.search(r"\b(?:sex|gender)\s*[:=]?\s*" + sex[0] + r"\b", line.text, re.I):
+            return doc, line
+        if words.search(line.text) and not other.search(line.text):
+            return doc, line
+    mine, theirs = _PRONOUNS[sex], _PRONOUNS["female" if sex == "male" else "male"]
+    first: tuple[Document, Line] | None = None
+    count = 0
+    for doc, line in _lines(case):
+        n, m = len(mine.findall(line.text)), len(theirs.findall(line.text))
+        count += n - m
+        if n and first is None:
+            first = (doc, line)
+    return first if count > 0 else None
+
+
+def count_near(case: CaseFile, treatment: str, count: int) -> bool:
+    """Whether `count` is written on (or right after) a line naming `treatment`, outside
+    dates: "5 sessions of physical therapy" supports physical therapy x5, "5 mm" elsewhere
+    does not."""
+    number = re.compile(rf"(?<![\d.]){count}(?![\d])")
+    for doc in case.documents:
+        lines = doc.lines
+        for i, line in enumerate(lines):
+            if support(treatment, line.text) < 0.5:
+                continue
+            for near in lines[i : i + 2]:
+                text = near.text
+                for m in sorted(find_dates(text), key=lambda d: -d.start):
+                    text = text[: m.start] + " " + text[m.end :]
+                if number.search(text):
+                    return True
+    return False
+
+
+def written_count(case: CaseFile, treatment: str) -> int | None:
+    """The number of sessions written on a line naming `treatment` ("completed 18 sessions of
+    physical therapy", "Visits completed: 18"), or None."""
+    pattern = re.compile(
+        r"(\d{1,3})\s+(?:\w+\s+){0,2}?(?:sessions?|visits?|treatments?)\b|"
+        r"(?:sessions?|visits?)(?:\s+\w+)?\s*[:=]\s*(\d{1,3})\b",
+        re.I,
+    )
+    for doc in case.documents:
+        for i, line in enumerate(doc.lines):
+            if support(treatment, line.text) < 0.5:
+                continue
+            for near in doc.lines[i : i + 2]:
+                if m := pattern.search(near.text):
+                    return int(m.group(1) or m.group(2))
+    return None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def join_wrapped(case: CaseFile, items: list[str]) -> list[str]:
+    """Consecutive items that are the two halves of one wrapped record sentence ("Range of",
+    "motion unrestricted") joined with a space: the first does not end a sentence and the two
+    together, with a space, are written in the records (across the line break)."""
+    text = " " + " ".join(_words(ln.text) for _, ln in _lines(case)) + " "
+    out: list[str] = []
+    for item in items:
+        prev = out[-1] if out else ""
+        joined = f" {_words(prev)} {_words(item)} "
+        if prev and not re.search(r"[.;:!?]\s*$", prev) and _words(item) and joined in text:
+            out[-1] = f"{prev.rstrip()} {item.lstrip()}"
+        else:
+            out.append(item)
+    return out
