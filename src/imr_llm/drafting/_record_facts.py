@@ -9,6 +9,7 @@ a treatment. They return None / [] when the records do not say, never a guess.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -83,21 +84,32 @@ def is_ur_document(doc: Document) -> bool:
     return bool(_UR_HEAD.search(head))
 
 
+def _dated(lines: list[Line]) -> tuple[dt.date, Line] | None:
+    """The labelled date among `lines` ("Date: ...", "Decision date: ..."), else the first."""
+    lines = [ln for ln in lines if ln.text.strip()]
+    for line in [ln for ln in lines if _UR_DATE_LABEL.search(ln.text)] + lines:
+        dates = [m.date for m in find_dates(line.text) if m.date]
+        if dates:
+            return dates[0], line
+    return None
+
+
 def ur_dates(case: CaseFile) -> list[tuple[dt.date, Document, Line]]:
-    """Dates of utilization review determinations: per UR document its labelled date
-    ("Date: 03/24/2017"), else the first date in its heading lines; with no UR document, dates
-    on lines about utilization review (e.g. "UR non-certified the request on 12/19/2016")."""
+    """Dates of utilization review determinations: per UR document (or UR section of a
+    combined file, under a short heading such as "UR DETERMINATION LETTER") its labelled date
+    ("Date: 03/24/2017"), else the first date of its heading lines; with none, dates on lines
+    about utilization review (e.g. "UR non-certified the request on 12/19/2016")."""
     found: list[tuple[dt.date, Document, Line]] = []
     for doc in case.documents:
-        if not is_ur_document(doc):
-            continue
-        head = [ln for ln in doc.lines[:15] if ln.text.strip()]
-        labelled = [ln for ln in head if _UR_DATE_LABEL.search(ln.text)]
-        for line in labelled + head:
-            dates = [m.date for m in find_dates(line.text) if m.date]
-            if dates:
-                found.append((dates[0], doc, line))
-                break
+        starts = [0] if is_ur_document(doc) else []
+        starts += [
+            i
+            for i, ln in enumerate(doc.lines)
+            if i >= 12 and len(ln.text.strip()) <= 70 and _UR_HEAD.search(ln.text)
+        ]
+        for start in starts:
+            if dated := _dated(doc.lines[start : start + 15]):
+                found.append((dated[0], doc, dated[1]))
     if found:
         return found
     for doc, line in _lines(case):
@@ -189,14 +201,22 @@ def _words(text: str) -> str:
 
 def join_wrapped(case: CaseFile, items: list[str]) -> list[str]:
     """Consecutive items that are the two halves of one wrapped record sentence ("Range of",
-    "motion unrestricted") joined with a space: the first does not end a sentence and the two
-    together, with a space, are written in the records (across the line break)."""
-    text = " " + " ".join(_words(ln.text) for _, ln in _lines(case)) + " "
+    "motion unrestricted") joined with a space: the first does not end a sentence, one record
+    line ends with it and the next line starts with the second."""
+    breaks: list[tuple[str, str]] = []
+    for doc in case.documents:
+        texts = [_words(ln.text) for ln in doc.lines]
+        breaks += [(f" {a}", f"{b} ") for a, b in itertools.pairwise(texts) if a and b]
     out: list[str] = []
     for item in items:
         prev = out[-1] if out else ""
-        joined = f" {_words(prev)} {_words(item)} "
-        if prev and not re.search(r"[.;:!?]\s*$", prev) and _words(item) and joined in text:
+        head, tail = _words(prev), _words(item)
+        if (
+            head
+            and tail
+            and not re.search(r"[.;:!?]\s*$", prev)
+            and any(a.endswith(f" {head}") and b.startswith(f"{tail} ") for a, b in breaks)
+        ):
             out[-1] = f"{prev.rstrip()} {item.lstrip()}"
         else:
             out.append(item)
