@@ -181,3 +181,44 @@ def test_wrapped_record_sentence_items_are_joined_with_a_space() -> None:
     )
     assert s.exam_findings == ["Range of motion 0-120 degrees"]
     assert "Range of; motion" not in s.prose
+
+
+def test_a_diagnosis_sharing_only_the_body_part_is_not_a_request() -> None:
+    diagnoses = ["right knee medial meniscus tear", "right knee sprain"]
+    s = _summary(
+        "knee_brace_combined",
+        ClinicalFacts={"diagnoses": diagnoses},
+        RequestFacts={"disputed_requests": diagnoses, "ur_date": "09/01/2020"},
+    )
+    assert s.disputed_requests == ["Hinged knee brace, right", "TENS unit 30 day rental"]
+    assert s.diagnoses == diagnoses
+    assert ("disputed_requests", "right knee sprain") in _flags(s)
+
+
+def test_sex_contradicted_by_every_pronoun_is_replaced() -> None:
+    s = _summary("lumbar_esi_narrative", PatientFacts={"sex": "male"})
+    assert s.sex == "female"
+    assert ("sex", "male") in _flags(s)
+    assert "female" in s.prose and " male" not in s.prose
+
+
+def test_checklist_evidence_is_located_only_when_a_line_is_about_the_criterion() -> None:
+    from imr_llm.drafting import draft_item
+
+    from .conftest import FakeExcerpt, FakeLibrary
+
+    criteria = [
+        "completed sessions of physical therapy with temporary relief",
+        "red flag conditions",
+        "positive Neer and Hawkins signs on examination",
+    ]
+    library = FakeLibrary([FakeExcerpt(criteria=criteria)])
+    answer = {"c1": "met", "c2": "met", "c3": "not documented", "decision": "Upheld"}
+    model = ScriptedModel({"Checklist": [answer]})
+    d = draft_item(_case("shoulder_prose_note"), "Right shoulder surgery", model, library).value
+    located = d.criteria[0].evidence
+    assert [(e.document_id, e.line_start) for e in located] == [("D1", 7)]
+    assert "18 sessions of physical therapy" in located[0].quote
+    assert ("criteria[0].evidence", "D1:7") in {(i.field, i.value) for i in d.grounding}
+    assert d.criteria[1].evidence == []  # no line is about red flags: none is made up
+    assert d.criteria[2].evidence == []  # "not documented" cites nothing

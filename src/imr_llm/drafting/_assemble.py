@@ -31,7 +31,15 @@ from imr_llm.drafting._record_facts import (
     join_wrapped,
     sex_line,
 )
-from imr_llm.drafting._requests import first, labelled_requests, norm, outcome, overlap, union
+from imr_llm.drafting._requests import (
+    first,
+    labelled_requests,
+    norm,
+    outcome,
+    overlap,
+    request_overlap,
+    union,
+)
 from imr_llm.records import CaseFile, Document
 
 _SEX = re.compile(
@@ -89,6 +97,10 @@ class _Builder(RecordChecks):
     def sex(self, model_value: Any) -> Any:
         raw = (self.labelled(_SEX) or "").lower()
         found = {"f": "female", "woman": "female", "m": "male", "man": "male"}.get(raw, raw)
+        if not found and model_value in ("male", "female"):
+            other = "female" if model_value == "male" else "male"
+            if not sex_line(self.case, model_value) and sex_line(self.case, other):
+                found = other  # e.g. the records say only "she" / "her"
         return self.prefer_records("sex", model_value, found or None)
 
     def age(self, model_value: int | None) -> int | None:
@@ -162,7 +174,7 @@ class _Builder(RecordChecks):
             return model_items
         kept = []
         for item in model_items:
-            if any(overlap(item, x) >= 0.5 for x in labelled):
+            if any(request_overlap(item, x) >= 0.5 for x in labelled):
                 kept.append(item)
             else:
                 self.issues.append(

@@ -18,7 +18,7 @@ from imr_llm.drafting._record_facts import (
     ur_dates,
     written_count,
 )
-from imr_llm.drafting._requests import first, overlap
+from imr_llm.drafting._requests import first, request_overlap
 from imr_llm.records import CaseFile, Document
 
 _DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
@@ -120,7 +120,7 @@ class RecordChecks:
         the records' labelled diagnosis lines ("Assessment: ...", "Diagnoses: ...")."""
         kept = []
         for item in items:
-            if any(overlap(item, r) >= 0.7 for r in requests):
+            if any(request_overlap(item, r) >= 0.7 for r in requests):
                 self.flag("diagnoses", item, "dropped: a requested treatment, not a diagnosis")
             else:
                 kept.append(item)

@@ -54,6 +54,50 @@ def overlap(a: str, b: str) -> float:
     return len(ta & tb) / max(1, min(len(ta), len(tb)))
 
 
+_SITE = frozenset(
+    [
+        "left",
+        "right",
+        "bilateral",
+        "the",
+        "of",
+        "for",
+        "and",
+        "to",
+        "with",
+        "x",
+        "lumbar",
+        "cervical",
+        "thoracic",
+        "spine",
+        "back",
+        "knee",
+        "shoulder",
+        "elbow",
+        "wrist",
+        "hand",
+        "hip",
+        "ankle",
+        "foot",
+        "neck",
+        "upper",
+        "lower",
+        "extremity",
+        "extremities",
+    ]
+)
+
+
+def request_overlap(a: str, b: str) -> float:
+    """`overlap` on the words that name a treatment: shared body parts and sides ("right
+    knee") do not make a diagnosis match a request for a knee brace."""
+    ta = set(norm(a).split()) - _SITE
+    tb = set(norm(b).split()) - _SITE
+    if not ta or not tb:
+        return overlap(a, b)
+    return len(ta & tb) / min(len(ta), len(tb))
+
+
 def labelled_requests(case: CaseFile) -> list[str]:
     """Requests named on labelled lines ("Request: ...", "Service: ..."), UR documents first;
     near-duplicates (e.g. the RFA's wording of the UR's request) are kept once."""
