@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from imr_llm._errors import ModelError
 from imr_llm.drafting._checklist import ChecklistBase, checklist_model
-from imr_llm.drafting._evidence import parse_ref
+from imr_llm.drafting._evidence import evidence_for, parse_ref, support, terms, tokens
 from imr_llm.drafting._grounding import ground_item
 from imr_llm.drafting._models import (
     CaseSummary,
@@ -53,25 +53,54 @@ def _merge_statuses(per_chunk: list[list[CriterionStatus]]) -> list[CriterionSta
     return [max(col, key=lambda s: _RANK[s]) for col in zip(*per_chunk, strict=True)]
 
 
+MIN_SHARED_TERMS = 3
+"""A line located for a criterion without a model reference must share this many of the
+criterion's content words, and `LOCATE_SHARE` of them."""
+LOCATE_SHARE = 0.6
+
+
+def _located(case: CaseFile, criterion: str) -> Evidence | None:
+    """The records line sharing most of the criterion's content words, if it shares enough
+    to be genuinely about it (else None: the checklist then says no line was found)."""
+    need = min(MIN_SHARED_TERMS, len(terms(criterion)))
+    best: tuple[float, Evidence] | None = None
+    for doc in case.documents:
+        for line in doc.lines:
+            shared = len(terms(criterion) & set(tokens(line.text)))
+            score = support(criterion, line.text)
+            if shared >= need and score >= LOCATE_SHARE and (best is None or score > best[0]):
+                best = (score, evidence_for(doc.id, line, criterion))
+    return best[1] if best else None
+
+
 def _evidence(
-    case: CaseFile, ref: str | None, i: int
+    case: CaseFile, ref: str | None, i: int, criterion: str, status: CriterionStatus
 ) -> tuple[list[Evidence], list[GroundingIssue]]:
-    if not ref:
-        return [], []
     parsed = parse_ref(ref)
     line = find_line(case, *parsed) if parsed else None
-    if parsed is None or line is None or not line.text.strip():
-        return [], [
+    problems = []
+    if ref and (parsed is None or line is None or not line.text.strip()):
+        problems.append(
             GroundingIssue(
                 field=f"criteria[{i}].evidence",
                 value=ref,
                 problem="cited line does not exist in the records",
             )
-        ]
-    quote = line.text.strip()[:120]
-    return [
-        Evidence(document_id=parsed[0], line_start=parsed[1], line_end=parsed[1], quote=quote)
-    ], []
+        )
+    if parsed is not None and line is not None and line.text.strip():
+        quote = line.text.strip()[:120]
+        ev = Evidence(document_id=parsed[0], line_start=parsed[1], line_end=parsed[1], quote=quote)
+        return [ev], problems
+    if status == "not documented" or (found := _located(case, criterion)) is None:
+        return [], problems
+    problems.append(
+        GroundingIssue(
+            field=f"criteria[{i}].evidence",
+            value=f"{found.document_id}:{found.line_start}",
+            problem="the model cited no line; this line shares the criterion's words (check it)",
+        )
+    )
+    return [found], problems
 
 
 def checklist_task(
@@ -150,7 +179,7 @@ def draft_item(
 
     checks, issues = [], []
     for i, (criterion, status, ref) in enumerate(zip(criteria, statuses, refs, strict=True)):
-        evidence, problems = _evidence(case, ref, i)
+        evidence, problems = _evidence(case, ref, i, criterion, status)
         issues += problems
         checks.append(CriterionCheck(criterion=criterion, status=status, evidence=evidence))
     rationale = prompts.render(

@@ -65,13 +65,13 @@ def parse_ref(ref: str | None) -> tuple[str, int] | None:
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
 
-def _tokens(text: str) -> list[str]:
+def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
-def _terms(text: str) -> set[str]:
-    tokens = _tokens(text)
-    return {t for t in tokens if len(t) > 2 and t not in _STOP} or set(tokens)
+def terms(text: str) -> set[str]:
+    found = tokens(text)
+    return {t for t in found if len(t) > 2 and t not in _STOP} or set(found)
 
 
 def support(value: str, line_text: str) -> float:
@@ -80,20 +80,20 @@ def support(value: str, line_text: str) -> float:
     date = parse_date(value)
     if date is not None:
         return 1.0 if any(m.date == date for m in find_dates(line_text)) else 0.0
-    terms = _terms(value)
-    if not terms:
+    wanted = terms(value)
+    if not wanted:
         return 0.0
-    found = len(terms & set(_tokens(line_text)))
-    if found < min(2, len(terms)):
+    found = len(wanted & set(tokens(line_text)))
+    if found < min(2, len(wanted)):
         return 0.0  # one shared word ("lifting") does not support "lifting boxes"
-    return found / len(terms)
+    return found / len(wanted)
 
 
 def _quote(line: Line, value: str) -> str:
     text = line.text.strip()
     if len(text) <= QUOTE_CHARS:
         return text
-    first = min((i for t in _terms(value) if (i := text.lower().find(t)) >= 0), default=0)
+    first = min((i for t in terms(value) if (i := text.lower().find(t)) >= 0), default=0)
     start = max(0, min(first - 20, len(text) - QUOTE_CHARS))
     return text[start : start + QUOTE_CHARS].strip()
 
