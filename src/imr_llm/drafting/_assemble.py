@@ -100,7 +100,9 @@ class _Builder(RecordChecks):
         if not found and model_value in ("male", "female"):
             other = "female" if model_value == "male" else "male"
             if not sex_line(self.case, model_value) and sex_line(self.case, other):
-                found = other  # e.g. the records say only "she" / "her"
+                # e.g. a narrative that says only "she" / "her"
+                self.flag("sex", model_value, "model's value contradicts the records' pronouns")
+                return other
         return self.prefer_records("sex", model_value, found or None)
 
     def age(self, model_value: int | None) -> int | None:
