@@ -20,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
+
 @app.callback()
 def _root() -> None:
     """LLM toolkit for California workers' compensation Independent Medical Review."""
