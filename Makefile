@@ -33,13 +33,19 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
+# One server for the whole demo (started here unless one already runs, stopped at the end
+# even on failure), so llama.cpp's KV cache of the shared records prefix carries from the
+# summary calls to the item calls instead of being rebuilt by a new on-demand server.
 demo: $(VENV)/.local
 	mkdir -p $(DEMO_OUT)
-	$(BIN)/imr-llm summarize $(DEMO_CASE)/records --format md -o $(DEMO_OUT)/summary.md
-	$(BIN)/imr-llm draft $(DEMO_CASE)/records --format md -o $(DEMO_OUT)/draft.md
-	@# same calls again: answered from the response cache, no model time
-	$(BIN)/imr-llm draft $(DEMO_CASE)/records --format json -o $(DEMO_OUT)/draft.json
-	@echo "Wrote $(DEMO_OUT)/summary.md, $(DEMO_OUT)/draft.md and $(DEMO_OUT)/draft.json"
+	@set -e; \
+	if ! $(BIN)/imr-llm local status >/dev/null 2>&1; then \
+	  $(BIN)/imr-llm local serve; trap '$(BIN)/imr-llm local stop' EXIT; \
+	fi; \
+	$(BIN)/imr-llm summarize $(DEMO_CASE)/records --format md -o $(DEMO_OUT)/summary.md; \
+	$(BIN)/imr-llm draft $(DEMO_CASE)/records --format md -o $(DEMO_OUT)/draft.md; \
+	$(BIN)/imr-llm draft $(DEMO_CASE)/records --format json -o $(DEMO_OUT)/draft.json; \
+	echo "Wrote $(DEMO_OUT)/summary.md, $(DEMO_OUT)/draft.md and $(DEMO_OUT)/draft.json (the JSON run is served from the response cache)"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
@@ -50,7 +56,8 @@ schemas: $(VENV)/.dev
 
 bench: $(VENV)/.local
 	$(BIN)/python benchmarks/parse.py
-	$(BIN)/python benchmarks/llm.py
+	$(BIN)/python benchmarks/llm.py --private
+	$(BIN)/python benchmarks/draft.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache out runs
