@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from imr_llm._errors import InputError
 from imr_llm.drafting._models import CaseSummary, ItemDraft
+from imr_llm.drafting._prompts import PromptSet, load_prompts
 from imr_llm.evals._baselines import ExtractiveBaseline, MajorityBaseline, is_baseline
 from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, Task
@@ -85,29 +86,17 @@ class ModelPredictor:
                 case, sample.request or "", self.model, library, prompts=self.prompts
             )
         else:
-            completion = drafting.summarize(case, self.model, prompts=self.prompts)  # type: ignore[attr-defined]
+            completion = drafting.summarize(case, self.model, prompts=self.prompts)
         return completion.value, completion.usage
 
 
-def load_prompt_set(directory: str | Path | None) -> tuple[Any, str]:
-    """(PromptSet or None, its version) for a `--prompts` directory; None means the defaults."""
-    from imr_llm import drafting
-
-    loader = getattr(drafting, "load_prompts", None)
-    if directory is None:
-        if loader is None:
-            return None, "default"
-        try:
-            default = loader(None)
-        except (TypeError, InputError):
-            return None, "default"
-        return None, str(getattr(default, "version", "default"))
-    if not Path(directory).is_dir():
+def load_prompt_set(directory: str | Path | None) -> tuple[PromptSet, str]:
+    """(PromptSet, its version) for a `--prompts` directory; None means the defaults. Loaded
+    once per run and handed to every sample, so templates are not re-read per call."""
+    if directory is not None and not Path(directory).is_dir():
         raise InputError("prompts directory not found", path=directory)
-    if loader is None:  # pragma: no cover - until drafting lands
-        raise InputError("imr_llm.drafting.load_prompts is not available")
-    prompts = loader(Path(directory))
-    return prompts, str(getattr(prompts, "version", "unknown"))
+    prompts = load_prompts(Path(directory) if directory is not None else None)
+    return prompts, prompts.version
 
 
 def make_predictor(
@@ -136,7 +125,7 @@ def make_predictor(
             f"unknown baseline {model!r} (known: baseline/majority, baseline/extractive)"
         )
     if isinstance(model, str):
-        from imr_llm.llm import get_model  # type: ignore[attr-defined]
+        from imr_llm.llm import get_model
 
         model = get_model(model, cache=cache)
     return ModelPredictor(model, task, prompts=prompts, library=library, holdout=holdout)
