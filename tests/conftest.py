@@ -84,6 +84,8 @@ def _isolated_model_env(
         if name.startswith(("IMR_LLM_", "OPENAI_")) and name != "IMR_LLM_RECORD":
             monkeypatch.delenv(name)
     monkeypatch.setenv("IMR_LLM_CACHE_DIR", str(tmp_path_factory.mktemp("imr-llm-cache")))
+    # the user's calibrated decision threshold (imr-llm eval threshold --write) stays out
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
 
 
 @pytest.fixture

@@ -175,7 +175,7 @@ class FakeLibrary:
     excerpts: list[FakeExcerpt] = field(default_factory=lambda: [FakeExcerpt()])
     queries: list[str] = field(default_factory=list)
 
-    def retrieve(self, query: str, k: int = 3) -> list[FakeExcerpt]:
+    def retrieve(self, query: str, k: int = 3, **_: Any) -> list[FakeExcerpt]:
         self.queries.append(query)
         return self.excerpts[:k]
 

@@ -15,7 +15,10 @@ from imr_llm.cli import app
 
 from .conftest import SUMMARY_SCRIPT, ScriptedModel
 
-CHECK = {"c1": "met", "c2": "not documented", "decision": "Upheld"}
+ITEM_SCRIPT: dict[str, list[Any]] = {
+    "LabelAnswer": [{"answer": "Upheld"}] * 10,  # 5 samples per draft, two drafts
+    "RationaleAnswer": [{"rationale": "The records document no functional improvement."}] * 2,
+}
 
 
 @pytest.fixture
@@ -26,7 +29,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen.update(spec=spec, settings=settings)
         script = {**SUMMARY_SCRIPT}
         script["PatientFacts"] = [{**SUMMARY_SCRIPT["PatientFacts"][0], "sex": "male"}]
-        return ScriptedModel({**script, "Checklist": [CHECK]})
+        return ScriptedModel({**script, **ITEM_SCRIPT})
 
     monkeypatch.setattr(imr_llm.llm, "get_model", fake_get_model)
     return seen
@@ -83,15 +86,16 @@ def test_draft_with_item_writes_letter_json(
     letter = json.loads(out.read_text("utf-8"))
     assert [i["request"] for i in letter["items"]] == ["PT 3x2"]
     assert "PT 3x2: Upheld" in letter["text"]
-    assert "usage: requests: 6" in result.stderr
+    assert letter["items"][0]["p_overturned"] is not None
+    assert letter["items"][0]["route"]["service"] == "physical_medicine"
+    assert "usage: requests: 11" in result.stderr  # 5 summary + 5 decision samples + 1 rationale
     text = (
         CliRunner()
         .invoke(app, ["draft", str(records_dir), "--item", "PT 3x2", "--format", "text"])
         .stdout
     )
-    assert (
-        "EVIDENCE AND CHECKS" in text and "- Allow for fading of treatment frequency: met" in text
-    )
+    assert "EVIDENCE AND CHECKS" in text and "PT 3x2: Upheld (P(Overturned) " in text
+    assert "  - Requested visits (plus visits already completed) within the guideline's number: " in text
 
 
 def test_prompts_commands(records_dir: Path) -> None:

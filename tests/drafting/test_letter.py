@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from imr_llm._errors import InputError
@@ -10,11 +12,15 @@ from imr_llm.records import CaseFile, case_from_text
 
 from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel
 
-CHECK = {"c1": "met", "c2": "not documented", "decision": "Upheld"}
+def _item_script(n: int) -> dict[str, list[Any]]:
+    return {
+        "LabelAnswer": [{"answer": "Upheld"}] * (5 * n),
+        "RationaleAnswer": [{"rationale": "The records document no functional improvement."}] * n,
+    }
 
 
 def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
-    model = ScriptedModel({**SUMMARY_SCRIPT, "Checklist": [CHECK]})
+    model = ScriptedModel({**SUMMARY_SCRIPT, **_item_script(1)})
     done = draft_letter(small_case, model, FakeLibrary())
     letter = done.value
     LetterDraft.model_validate(letter.model_dump())
@@ -30,17 +36,17 @@ def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
         "Claims Administrator guideline:",
         "MAXIMUS guideline: Decision based on MTUS Chronic Pain Medical Treatment 2016, "
         "Section(s): Physical medicine treatment.",
-        "Decision rationale: This 53 year old female",
+        "Decision rationale: The records document no functional improvement.",
     ]
     positions = [text.find(s) for s in order]
     assert -1 not in positions, order[positions.index(-1)]
     assert positions == sorted(positions)
-    assert done.usage.requests == 6
+    assert done.usage.requests == 11  # 5 summary calls, 5 decision samples, 1 rationale
     assert letter.prompts_version and letter.model == "scripted"
 
 
 def test_explicit_items_and_missing_items(small_case: CaseFile) -> None:
-    model = ScriptedModel({**SUMMARY_SCRIPT, "Checklist": [CHECK, CHECK]})
+    model = ScriptedModel({**SUMMARY_SCRIPT, **_item_script(2)})
     summary = draft_letter(small_case, model, FakeLibrary(), items=["A", "B"]).value
     assert [i.request for i in summary.items] == ["A", "B"]
     empty = SUMMARY_SCRIPT | {"RequestFacts": [{"disputed_requests": [], "ur": []}]}

@@ -20,7 +20,8 @@ def test_default_set_has_every_template_with_a_header_comment() -> None:
     assert {
         "system",
         "summary_patient",
-        "draft_checklist",
+        "draft_decision",
+        "rationale_write",
         "summary_prose",
         "rationale",
         "letter",
@@ -55,10 +56,16 @@ def test_records_are_variables_never_template_source() -> None:
     system = messages[0]["content"]
     assert f"[D1:2] {evil}" in system
     assert "49" not in system
+    from imr_llm.drafting._models import CriterionCheck, PrecedentRef
+
     rendered = load_prompts().render(
-        "draft_checklist", request=evil, guideline="g", excerpt=evil, criteria=[evil]
+        "draft_decision",
+        request=evil,
+        citation=evil,
+        checks=[CriterionCheck(criterion=evil, status="met")],
+        precedents=[PrecedentRef(case_number="CM", request=evil, decision="Upheld", reason="r")],
     )
-    assert rendered.count(evil) == 3
+    assert rendered.count(evil) == 4
 
 
 def test_user_templates_are_sandboxed_and_strict(tmp_path: Path) -> None:

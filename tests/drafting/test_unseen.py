@@ -202,23 +202,23 @@ def test_sex_contradicted_by_every_pronoun_is_replaced() -> None:
     assert "female" in s.prose and " male" not in s.prose
 
 
-def test_checklist_evidence_is_located_only_when_a_line_is_about_the_criterion() -> None:
-    from imr_llm.drafting import draft_item
+def test_checklist_findings_cite_the_lines_that_state_them() -> None:
+    """Regression test written with the code (not an unseen check): a surgery request's
+    checklist cites the exam and imaging lines, and every quote is on its cited line."""
+    from imr_llm.drafting import draft_item, evidence_ok
+    from imr_llm.drafting._decide import load_decision_config
 
-    from .conftest import FakeExcerpt, FakeLibrary
-
-    criteria = [
-        "completed sessions of physical therapy with temporary relief",
-        "red flag conditions",
-        "positive Neer and Hawkins signs on examination",
-    ]
-    library = FakeLibrary([FakeExcerpt(criteria=criteria)])
-    answer = {"c1": "met", "c2": "met", "c3": "not documented", "decision": "Upheld"}
-    model = ScriptedModel({"Checklist": [answer]})
-    d = draft_item(_case("shoulder_prose_note"), "Right shoulder surgery", model, library).value
-    located = d.criteria[0].evidence
-    assert [(e.document_id, e.line_start) for e in located] == [("D1", 7)]
-    assert "18 sessions of physical therapy" in located[0].quote
-    assert ("criteria[0].evidence", "D1:7") in {(i.field, i.value) for i in d.grounding}
-    assert d.criteria[1].evidence == []  # no line is about red flags: none is made up
-    assert d.criteria[2].evidence == []  # "not documented" cites nothing
+    case = _case("shoulder_prose_note")
+    config = load_decision_config().model_copy(update={"policy": "evidence"})
+    d = draft_item(
+        case, "Right shoulder arthroscopic rotator cuff repair", ScriptedModel({}), None,
+        decision_config=config, rationale="template",
+    ).value
+    assert d.route is not None and d.route.service == "surgery"
+    assert d.maximus_guideline.guideline == "Shoulder Complaints"
+    status = {c.id: c for c in d.criteria}
+    assert status["joint_finding"].status == "met"
+    assert status["imaging_lesion"].status == "met"
+    assert any("tear" in ev.quote for ev in status["imaging_lesion"].evidence)
+    for check in d.criteria:
+        assert all(evidence_ok(case, ev) for ev in check.evidence), check.id

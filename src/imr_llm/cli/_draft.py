@@ -124,9 +124,30 @@ def draft_cmd(
     model: ModelOpt = None,
     prompts: PromptsOpt = None,
     no_cache: NoCache = False,
+    precedents: Annotated[
+        Path | None,
+        typer.Option(
+            "--precedents",
+            help="Decided letters for worked examples: parsed JSONL or letter files "
+            "(default: the shipped public letters).",
+        ),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="Overturned when P(Overturned) >= this (default: the calibrated setting).",
+        ),
+    ] = None,
+    rationale: Annotated[
+        str,
+        typer.Option("--rationale", help="model (written by the model) or template (no call)."),
+    ] = "model",
 ) -> None:
-    """Draft the IMR letter: summary, then per item a checklist, decision, MAXIMUS guideline
-    line (from the excerpt's metadata) and rationale."""
+    """Draft the IMR letter: summary, then per item the routed guideline chapter, a checklist
+    checked against the records, precedents, P(Overturned), the decision and the rationale."""
     from imr_llm.drafting import draft_letter, load_prompts
     from imr_llm.drafting._report import issue_lines, letter_markdown, letter_text
     from imr_llm.guidelines import load_library
@@ -135,7 +156,16 @@ def draft_cmd(
     case = load_case(records)
     prompt_set = load_prompts(prompts)
     library = load_library(guidelines)
-    done = draft_letter(case, _model(model, no_cache), library, items=item, prompts=prompt_set)
+    if rationale not in ("model", "template"):
+        raise InputError(f"--rationale must be model or template, not {rationale!r}")
+    options: dict[str, Any] = {"rationale": rationale, "threshold": threshold}
+    if precedents is not None:
+        from imr_llm.precedents import load_precedents
+
+        options["precedents"] = load_precedents(precedents)
+    done = draft_letter(
+        case, _model(model, no_cache), library, items=item, prompts=prompt_set, **options
+    )
     letter = done.value
     text = {
         Format.json: lambda: letter.model_dump_json(indent=2) + "\n",
@@ -149,7 +179,12 @@ def draft_cmd(
         issues += [f"{it.request}: {line}" for line in issue_lines(it.grounding)]
         if it.decision_source == "checklist":
             warnings.append(
-                f"{it.request}: decision derived from the checklist (the model's contradicted it)"
+                f"{it.request}: decision set to the checklist's side (it plainly contradicted it)"
+            )
+        if it.borderline:
+            warnings.append(
+                f"{it.request}: borderline (P(Overturned) {it.p_overturned:.2f} near the "
+                f"threshold {it.threshold:.2f}): the reviewer decides"
             )
     _report("draft", done.usage, issues, warnings)
 
@@ -183,7 +218,7 @@ def prompts_render(
         list[Path], typer.Option("--records", "-r", help="Case-file documents or directories.")
     ],
     item: Annotated[
-        str | None, typer.Option("--item", "-i", help="Disputed request (draft_checklist).")
+        str | None, typer.Option("--item", "-i", help="Disputed request (draft_decision).")
     ] = None,
     guidelines: Annotated[
         Path | None, typer.Option("--guidelines", help="Guideline library directory.")
@@ -196,7 +231,7 @@ def prompts_render(
     from imr_llm.records import load_case
 
     library = None
-    if name == "draft_checklist":
+    if name == "draft_decision":
         from imr_llm.guidelines import load_library
 
         library = load_library(guidelines)

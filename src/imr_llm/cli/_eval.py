@@ -7,9 +7,11 @@ imr-llm eval compare RUN_A RUN_B ... [--out DIR] [--fail-if "delta.decision_kapp
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -19,6 +21,11 @@ from imr_llm._errors import InputError
 class TaskName(StrEnum):
     draft = "draft"
     summary = "summary"
+
+
+class RationaleName(StrEnum):
+    model = "model"
+    template = "template"
 
 
 TaskOpt = Annotated[TaskName, typer.Option("--task", help="What to evaluate.")]
@@ -90,51 +97,104 @@ def _echo_run(run: object) -> None:
         typer.echo(f"comparison -> {run.out / 'report.html'}")
 
 
-def _run(
-    task: TaskName,
-    dataset: Path | None,
-    model: str | None,
-    out: Path | None,
-    prompts: list[Path] | None,
-    max_concurrency: int,
-    resume: bool,
-    overwrite: bool,
-    no_cache: bool,
-    limit: int | None,
-    n_boot: int,
-    seed: int,
-    strict: bool,
-    no_floor: bool,
-    no_holdout: bool,
-    quiet: bool,
-    fail_if: list[str] | None,
-) -> None:
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        min=0.0,
+        max=1.0,
+        help="Overturned when P(Overturned) >= this (default: the calibrated setting).",
+    ),
+]
+PrecedentsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--precedents",
+        help="Decided letters for worked examples: parsed JSONL or letter files "
+        "(default: the shipped public letters; the scored letter is always left out).",
+    ),
+]
+RationaleOpt = Annotated[
+    RationaleName,
+    typer.Option("--rationale", help="model: written by the model; template: no model call."),
+]
+
+
+def eval_options(
+    task: TaskOpt = TaskName.draft,
+    dataset: DatasetOpt = None,
+    model: ModelOpt = None,
+    out: OutOpt = None,
+    prompts: PromptsOpt = None,
+    max_concurrency: ConcurrencyOpt = 1,
+    resume: ResumeOpt = False,
+    overwrite: OverwriteOpt = False,
+    no_cache: NoCacheOpt = False,
+    limit: LimitOpt = None,
+    n_boot: BootOpt = 1000,
+    seed: SeedOpt = 0,
+    strict: StrictOpt = False,
+    no_floor: NoFloorOpt = False,
+    no_holdout: NoHoldoutOpt = False,
+    quiet: QuietOpt = False,
+    fail_if: FailIfOpt = None,
+    threshold: ThresholdOpt = None,
+    precedents: PrecedentsOpt = None,
+    rationale: RationaleOpt = RationaleName.model,
+) -> dict[str, Any]:
+    """The eval options, declared once: `eval` (callback) and `eval run` share this signature."""
+    return dict(locals())
+
+
+def _with_options(fn: Callable[..., None], *, context: bool) -> Callable[..., None]:
+    """`fn` with the parameters of `eval_options` (after a typer.Context if `context`)."""
+    hints = get_type_hints(eval_options, include_extras=True)
+    params = [
+        p.replace(annotation=hints[p.name])
+        for p in inspect.signature(eval_options).parameters.values()
+    ]
+    if context:
+        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+        params.insert(0, inspect.Parameter("ctx", kind, annotation=typer.Context))
+    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    fn.__annotations__ = {p.name: p.annotation for p in params}
+    return fn
+
+
+def _run(opts: dict[str, Any]) -> None:
     from imr_llm.evals import run_eval
     from imr_llm.evals._gates import parse_gate
 
+    dataset, model, out = opts["dataset"], opts["model"], opts["out"]
     missing = [n for n, v in (("--dataset", dataset), ("--model", model), ("--out", out)) if not v]
     if missing:
         raise InputError(f"eval needs {', '.join(missing)} (see imr-llm eval --help)")
-    for gate in fail_if or []:
+    fail_if = opts["fail_if"] or []
+    for gate in fail_if:
         parse_gate(gate)  # bad syntax fails before any work
-    assert dataset is not None and model is not None and out is not None
+    draft_options: dict[str, Any] = {"rationale": opts["rationale"].value}
+    if opts["threshold"] is not None:
+        draft_options["threshold"] = opts["threshold"]
+    if opts["precedents"] is not None:
+        draft_options["precedents"] = str(opts["precedents"])
     run = run_eval(
         dataset,
-        task=task.value,  # type: ignore[arg-type]
+        task=opts["task"].value,
         model=model,
         out=out,
-        prompts=prompts or [],
-        max_concurrency=max_concurrency,
-        resume=resume,
-        overwrite=overwrite,
-        cache=not no_cache,
-        limit=limit,
-        n_boot=n_boot,
-        seed=seed,
-        strict=strict,
-        floor=not no_floor,
-        holdout=not no_holdout,
-        progress=not quiet,
+        prompts=opts["prompts"] or [],
+        max_concurrency=opts["max_concurrency"],
+        resume=opts["resume"],
+        overwrite=opts["overwrite"],
+        cache=not opts["no_cache"],
+        limit=opts["limit"],
+        n_boot=opts["n_boot"],
+        seed=opts["seed"],
+        strict=opts["strict"],
+        floor=not opts["no_floor"],
+        holdout=not opts["no_holdout"],
+        progress=not opts["quiet"],
+        draft_options=draft_options,
     )
     _echo_run(run)
     if fail_if:
@@ -149,104 +209,62 @@ def _run(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `eval` group (run by options, or `run` / `compare` subcommands)."""
+    """Add the `eval` group (run by options, or `run` / `compare` / `threshold` subcommands)."""
     eval_app = typer.Typer(
-        help="Evaluate drafts against real decisions; compare runs.",
+        help="Evaluate drafts against real decisions; compare runs; calibrate the threshold.",
         invoke_without_command=True,
         no_args_is_help=False,
     )
 
-    @eval_app.callback(invoke_without_command=True)
-    def eval_main(
-        ctx: typer.Context,
-        task: TaskOpt = TaskName.draft,
-        dataset: DatasetOpt = None,
-        model: ModelOpt = None,
-        out: OutOpt = None,
-        prompts: PromptsOpt = None,
-        max_concurrency: ConcurrencyOpt = 1,
-        resume: ResumeOpt = False,
-        overwrite: OverwriteOpt = False,
-        no_cache: NoCacheOpt = False,
-        limit: LimitOpt = None,
-        n_boot: BootOpt = 1000,
-        seed: SeedOpt = 0,
-        strict: StrictOpt = False,
-        no_floor: NoFloorOpt = False,
-        no_holdout: NoHoldoutOpt = False,
-        quiet: QuietOpt = False,
-        fail_if: FailIfOpt = None,
-    ) -> None:
+    def eval_main(ctx: typer.Context, **opts: Any) -> None:
         """Run an eval: imr-llm eval --task draft --dataset PATH --model SPEC --out runs/NAME."""
         if ctx.invoked_subcommand is not None:
-            if dataset or model or out or prompts or fail_if:
+            if any(opts[k] for k in ("dataset", "model", "out", "prompts", "fail_if")):
                 raise InputError(
                     f"put the options after the subcommand: imr-llm eval {ctx.invoked_subcommand}"
                 )
             return
-        if not (dataset or model or out):
+        if not (opts["dataset"] or opts["model"] or opts["out"]):
             typer.echo(ctx.get_help())
             raise typer.Exit(2)
-        _run(
-            task,
-            dataset,
-            model,
-            out,
-            prompts,
-            max_concurrency,
-            resume,
-            overwrite,
-            no_cache,
-            limit,
-            n_boot,
-            seed,
-            strict,
-            no_floor,
-            no_holdout,
-            quiet,
-            fail_if,
-        )
+        _run(opts)
 
-    @eval_app.command("run")
-    def eval_run(
-        task: TaskOpt = TaskName.draft,
-        dataset: DatasetOpt = None,
-        model: ModelOpt = None,
-        out: OutOpt = None,
-        prompts: PromptsOpt = None,
-        max_concurrency: ConcurrencyOpt = 1,
-        resume: ResumeOpt = False,
-        overwrite: OverwriteOpt = False,
-        no_cache: NoCacheOpt = False,
-        limit: LimitOpt = None,
-        n_boot: BootOpt = 1000,
-        seed: SeedOpt = 0,
-        strict: StrictOpt = False,
-        no_floor: NoFloorOpt = False,
-        no_holdout: NoHoldoutOpt = False,
-        quiet: QuietOpt = False,
-        fail_if: FailIfOpt = None,
-    ) -> None:
+    def eval_run(**opts: Any) -> None:
         """The same as `imr-llm eval --task ...`, spelled as a subcommand."""
-        _run(
-            task,
-            dataset,
-            model,
-            out,
-            prompts,
-            max_concurrency,
-            resume,
-            overwrite,
-            no_cache,
-            limit,
-            n_boot,
-            seed,
-            strict,
-            no_floor,
-            no_holdout,
-            quiet,
-            fail_if,
+        _run(opts)
+
+    eval_app.callback(invoke_without_command=True)(_with_options(eval_main, context=True))
+    eval_app.command("run")(_with_options(eval_run, context=False))
+
+    @eval_app.command("threshold")
+    def eval_threshold(
+        run: Annotated[Path, typer.Argument(help="A draft eval run directory (metrics.json).")],
+        write: Annotated[
+            bool, typer.Option("--write", help="Make it the default threshold for drafts.")
+        ] = False,
+        file: Annotated[
+            Path | None,
+            typer.Option("--file", help="Settings file to write (default: the user's one)."),
+        ] = None,
+    ) -> None:
+        """The threshold on P(Overturned) that maximises balanced accuracy on a run."""
+        from imr_llm.drafting._decide import write_threshold
+        from imr_llm.evals._calibration import calibration_of_run
+
+        cal = calibration_of_run(run)
+        typer.echo(
+            f"{run}: ROC AUC {cal.roc_auc:.3f} over {cal.n} items ({cal.n_overturned} Overturned); "
+            f"best threshold {cal.best_threshold:.4g} (balanced accuracy "
+            f"{cal.best_balanced_accuracy:.3f})"
         )
+        if write:
+            assert cal.best_threshold is not None
+            where = write_threshold(
+                cal.best_threshold,
+                file,
+                note=f"calibrated on {run} (balanced accuracy {cal.best_balanced_accuracy:.3f})",
+            )
+            typer.echo(f"wrote threshold {cal.best_threshold:.4g} to {where}")
 
     @eval_app.command("compare")
     def eval_compare(

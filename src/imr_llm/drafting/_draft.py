@@ -1,36 +1,57 @@
-"""`draft_item`: one disputed item's criteria checklist and decision against retrieved MTUS
-excerpts; the MAXIMUS guideline line comes from the excerpt's metadata, the rationale from a
-template over the checklist (ending on medical necessity)."""
+"""`draft_item`: one disputed item's decision, citation, checklist and rationale.
+
+1. Route the request (service type x body part x phase) to the chapter a MAXIMUS reviewer cites
+   (`guidelines.route`, data); the MAXIMUS line comes from the route, excerpts of that chapter
+   are retrieved (BM25) for the reviewer.
+2. Check the route's criteria against the records in code: findings with the line that states
+   them, numbers (visits, days since injury, quantity, ingredients) with the numbers shown.
+3. Retrieve decided precedents (other letters only, when `exclude_letters` names this one).
+4. P(Overturned): the precedents' rate plus the checklist (p_evidence), and the model's decision
+   token asked with both in the prompt (p_model), combined as `decision.toml` says; the
+   decision at the threshold, borderline items flagged. A decision that plainly contradicts the
+   checklist (all met / none met) is set to the checklist's side and flagged.
+5. The rationale: written by the model from the checklist (unsupported dates and numbers are
+   removed and listed), or the template (`rationale="template"`, or when the call fails).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Protocol
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from imr_llm._errors import ModelError
-from imr_llm.drafting._checklist import ChecklistBase, checklist_model
-from imr_llm.drafting._evidence import evidence_for, parse_ref, support, terms, tokens
+from imr_llm._text import sentences
+from imr_llm.drafting._criteria import check_criteria, days_since_injury
+from imr_llm.drafting._decide import (
+    DecisionConfig,
+    combine,
+    evidence_probability,
+    load_decision_config,
+    precedent_rate,
+)
 from imr_llm.drafting._grounding import ground_item
+from imr_llm.drafting._llm_models import all_required
 from imr_llm.drafting._models import (
     CaseSummary,
     CriterionCheck,
-    CriterionStatus,
-    Evidence,
     GroundingIssue,
     ItemDraft,
+    RouteInfo,
+    checklist_contradiction,
 )
 from imr_llm.drafting._prompts import PromptSet, load_prompts
 from imr_llm.drafting._summarize import DEFAULT_RECORD_TOKENS, case_messages
+from imr_llm.guidelines._routing import Router, RouteMatch, load_router
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm import Completion, Model, Usage
-from imr_llm.records import CaseFile, find_line, split_case
+from imr_llm.records import CaseFile, split_case
 
-MAX_CRITERIA = 6
-MAX_EXCERPT_CHARS = 1200
-FALLBACK_CRITERION = "The records document that the request meets the cited guideline"
-NO_EVIDENCE = GuidelineCitation(
-    basis="none", text="The Expert Reviewer did not cite any medical evidence for its decision."
-)
+LABELS = ("Upheld", "Overturned")
+RATIONALE_MAX_TOKENS = 220
+RationaleMode = Literal["model", "template"]
 
 
 class ExcerptLike(Protocol):
@@ -42,147 +63,84 @@ class ExcerptLike(Protocol):
 
 
 class LibraryLike(Protocol):
-    def retrieve(self, query: str, k: int = 3) -> Sequence[Any]: ...
+    def retrieve(self, query: str, k: int = 3, **kwargs: Any) -> Sequence[Any]: ...
 
 
-_RANK = {"met": 2, "not met": 1, "not documented": 0}
+class PrecedentsLike(Protocol):
+    def retrieve(
+        self, request: str, service: str, *, k: int = 3, exclude: Iterable[str] = ()
+    ) -> list[tuple[Any, float]]: ...
+
+    def overturn_rate(self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0) -> float: ...
 
 
-def _merge_statuses(per_chunk: list[list[CriterionStatus]]) -> list[CriterionStatus]:
-    """A criterion is met if any chunk documents it met, else not met if any says so."""
-    return [max(col, key=lambda s: _RANK[s]) for col in zip(*per_chunk, strict=True)]
+class RationaleAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore", json_schema_extra=all_required)
+    rationale: str = Field(description="3-5 sentences ending on medical necessity.")
 
 
-MIN_SHARED_TERMS = 3
-"""A line located for a criterion without a model reference must share this many of the
-criterion's content words, and `LOCATE_SHARE` of them."""
-LOCATE_SHARE = 0.6
+def route_item(
+    case: CaseFile, request: str, *, summary: CaseSummary | None = None, router: Router | None = None
+) -> tuple[RouteMatch, int | None]:
+    """The route for `request` and the days from the injury to the latest record date."""
+    router = router or load_router()
+    injury = summary.date_of_injury if summary is not None else None
+    days = days_since_injury(case, injury)
+    context = " ".join(summary.body_parts) if summary is not None and summary.body_parts else ""
+    if not context:
+        context = " ".join(line.text for doc in case.documents for line in doc.lines[:40])[:3000]
+    return router.route(request, days_since_injury=days, context=context), days
 
 
-def _located(case: CaseFile, criterion: str) -> Evidence | None:
-    """The records line sharing most of the criterion's content words, if it shares enough
-    to be genuinely about it (else None: the checklist then says no line was found)."""
-    need = min(MIN_SHARED_TERMS, len(terms(criterion)))
-    best: tuple[float, Evidence] | None = None
-    for doc in case.documents:
-        for line in doc.lines:
-            shared = len(terms(criterion) & set(tokens(line.text)))
-            score = support(criterion, line.text)
-            if shared >= need and score >= LOCATE_SHARE and (best is None or score > best[0]):
-                best = (score, evidence_for(doc.id, line, criterion))
-    return best[1] if best else None
-
-
-def _evidence(
-    case: CaseFile, ref: str | None, i: int, criterion: str, status: CriterionStatus
-) -> tuple[list[Evidence], list[GroundingIssue]]:
-    parsed = parse_ref(ref)
-    line = find_line(case, *parsed) if parsed else None
-    problems = []
-    if ref and (parsed is None or line is None or not line.text.strip()):
-        problems.append(
-            GroundingIssue(
-                field=f"criteria[{i}].evidence",
-                value=ref,
-                problem="cited line does not exist in the records",
-            )
-        )
-    if parsed is not None and line is not None and line.text.strip():
-        quote = line.text.strip()[:120]
-        ev = Evidence(document_id=parsed[0], line_start=parsed[1], line_end=parsed[1], quote=quote)
-        return [ev], problems
-    if status == "not documented" or (found := _located(case, criterion)) is None:
-        return [], problems
-    problems.append(
-        GroundingIssue(
-            field=f"criteria[{i}].evidence",
-            value=f"{found.document_id}:{found.line_start}",
-            problem="the model cited no line; this line shares the criterion's words (check it)",
-        )
+def decision_task(
+    prompts: PromptSet, request: str, citation: GuidelineCitation, checks: list[CriterionCheck], precedents: list[Any]
+) -> str:
+    return prompts.render(
+        "draft_decision", request=request, citation=citation.text, checks=checks, precedents=precedents
     )
-    return [found], problems
 
 
-def checklist_task(
-    prompts: PromptSet, request: str, excerpts: Sequence[ExcerptLike]
-) -> tuple[GuidelineCitation, list[str], str]:
-    """The MAXIMUS citation, the criteria and the item-specific prompt for `request`.
-
-    The top excerpt gives the citation (from its metadata) and the criteria."""
-    top = excerpts[0] if excerpts else None
-    citation = top.citation() if top else NO_EVIDENCE
-    criteria = (list(top.criteria)[:MAX_CRITERIA] if top else []) or [FALLBACK_CRITERION]
-    task = prompts.render(
-        "draft_checklist",
-        request=request,
-        guideline=citation.guideline or citation.text,
-        excerpt=(top.text[:MAX_EXCERPT_CHARS] if top else "(no guideline excerpt found)"),
-        criteria=criteria,
-    )
-    return citation, criteria, task
+def _necessity(request: str, decision: str) -> str:
+    negation = "not " if decision == "Upheld" else ""
+    return f"Therefore, the request for {request.rstrip('. ')} is {negation}medically necessary."
 
 
-def _ask(
-    model: Model, messages: list[dict[str, Any]], criteria: list[str]
-) -> tuple[Completion[ChecklistBase], str]:
-    """The model's checklist + decision; if its decisions keep contradicting its checklist
-    (re-asks exhausted), ask for the checklist alone and derive the decision."""
-    max_tokens = 30 + 28 * len(criteria)
-    try:
-        return model.structured(
-            messages, checklist_model(criteria), max_tokens=max_tokens, temperature=0.0
-        ), "model"
-    except ModelError:
-        pass
-    return model.structured(
-        messages,
-        checklist_model(criteria, with_decision=False),
-        max_tokens=max_tokens,
-        temperature=0.0,
-    ), "checklist"
+_CLOSING = re.compile(r"\b(is|are)\s+(not\s+)?medically\s+necessary", re.I)
 
 
-def draft_item(
-    case: CaseFile,
-    request: str,
+def _closing_ok(text: str, decision: str) -> bool:
+    said = sentences(text)
+    if not said:
+        return False
+    m = _CLOSING.search(said[-1])
+    return bool(m) and (m.group(2) is not None) == (decision == "Upheld")
+
+
+def _model_rationale(
     model: Model,
-    library: LibraryLike,
-    *,
-    prompts: PromptSet | None = None,
-    summary: CaseSummary | None = None,
-    k: int = 3,
-    max_record_tokens: int = DEFAULT_RECORD_TOKENS,
-) -> Completion[ItemDraft]:
-    """Draft the decision on `request`: checklist, decision, MAXIMUS line and rationale."""
-    prompts = prompts or load_prompts()
-    excerpts: list[ExcerptLike] = list(library.retrieve(request, k=k))
-    citation, criteria, task = checklist_task(prompts, request, excerpts)
-    usage, cached, source = Usage(), True, "model"
-    per_chunk: list[list[CriterionStatus]] = []
-    refs: list[str | None] = [None] * len(criteria)
-    decisions: list[str] = []
-    for chunk in split_case(case, max_record_tokens):
-        completion, how = _ask(model, case_messages(prompts, chunk, task), criteria)
-        usage, cached = usage + completion.usage, cached and completion.cached
-        answer = completion.value
-        per_chunk.append(answer.statuses())
-        refs = [old or new for old, new in zip(refs, answer.refs(), strict=True)]
-        if how == "checklist":
-            source = "checklist"
-        decisions.append(getattr(answer, "decision", ""))
-    statuses = _merge_statuses(per_chunk)
-    # Overturned only when every criterion is met (the merged checklist decides across chunks;
-    # with one chunk this equals the model's own validated decision).
-    decision = "Upheld" if any(s != "met" for s in statuses) else "Overturned"
-    if source == "model" and any(d != decision for d in decisions):
-        source = "checklist"
+    messages: list[dict[str, Any]],
+    request: str,
+    decision: str,
+) -> tuple[str, Usage, bool]:
+    done = model.structured(messages, RationaleAnswer, max_tokens=RATIONALE_MAX_TOKENS, temperature=0.0)
+    said = [s for s in sentences(done.value.rationale) if not _CLOSING.search(s)]
+    text = " ".join([*said, _necessity(request, decision)])
+    return text, done.usage, done.cached
 
-    checks, issues = [], []
-    for i, (criterion, status, ref) in enumerate(zip(criteria, statuses, refs, strict=True)):
-        evidence, problems = _evidence(case, ref, i, criterion, status)
-        issues += problems
-        checks.append(CriterionCheck(criterion=criterion, status=status, evidence=evidence))
-    rationale = prompts.render(
+
+def _drop_unsupported(text: str, issues: list[GroundingIssue]) -> str:
+    """Remove the sentences that carry an unsupported date, number or quote (the issues stay
+    listed); the closing sentence on medical necessity is always kept."""
+    bad = [i.value for i in issues if i.field == "rationale"]
+    said = sentences(text)
+    kept = [s for s in said[:-1] if not any(v in s for v in bad)] + said[-1:]
+    return " ".join(kept)
+
+
+def _template_rationale(
+    prompts: PromptSet, request: str, decision: str, citation: GuidelineCitation, checks: list[CriterionCheck], summary: CaseSummary | None
+) -> str:
+    text = prompts.render(
         "rationale",
         request=request,
         decision=decision,
@@ -192,18 +150,111 @@ def draft_item(
         not_documented=[c.criterion for c in checks if c.status == "not documented"],
         s=summary,
     )
+    return " ".join(text.split())
+
+
+def draft_item(
+    case: CaseFile,
+    request: str,
+    model: Model,
+    library: LibraryLike | None,
+    *,
+    prompts: PromptSet | None = None,
+    summary: CaseSummary | None = None,
+    k: int = 3,
+    max_record_tokens: int = DEFAULT_RECORD_TOKENS,
+    precedents: PrecedentsLike | None = None,
+    exclude_letters: Iterable[str] = (),
+    router: Router | None = None,
+    decision_config: DecisionConfig | None = None,
+    threshold: float | None = None,
+    rationale: RationaleMode = "model",
+    skip_lines: frozenset[tuple[str, int]] = frozenset(),
+) -> Completion[ItemDraft]:
+    """Draft the decision on `request` (see the module docstring for the steps)."""
+    from imr_llm.precedents import load_precedents
+
+    prompts = prompts or load_prompts()
+    config = decision_config or load_decision_config()
+    corpus = precedents if precedents is not None else load_precedents()
+    exclude = frozenset(exclude_letters)
+    match, days = route_item(case, request, summary=summary, router=router)
+    citation = match.citation
+    excerpts = list(library.retrieve(request, k=k, chapter=match.guideline)) if library else []
+    injury = summary.date_of_injury if summary is not None else None
+    checks = check_criteria(case, request, match, injury=injury, skip=skip_lines)
+    found = corpus.retrieve(request, match.service, k=config.precedent_k, exclude=exclude)
+    refs = [p.ref(sim) for p, sim in found]
+    base = corpus.overturn_rate(match.service, exclude=exclude, prior=config.precedent_prior)
+    p_evidence = evidence_probability(checks, precedent_rate(refs, base, config.precedent_prior), config)
+
+    usage, cached = Usage(), True
+    p_model: float | None = None
+    chunks = split_case(case, max_record_tokens)
+    if config.policy != "evidence":
+        task = decision_task(prompts, request, citation, checks, refs[:3])
+        logits = []
+        for chunk in chunks:
+            done = model.label_probs(case_messages(prompts, chunk, task), LABELS)
+            usage, cached = usage + done.usage, cached and done.cached
+            logits.append(done.value.probs["Overturned"])
+        p_model = sum(logits) / len(logits)
+    verdict = combine(p_evidence, p_model, config, threshold)
+    decision = verdict.decision
+    source: str = {"blend": "blend", "evidence": "evidence", "model": "model"}[config.policy]
+    if match.service == "associated":
+        source = "associated"
+    warnings: list[GroundingIssue] = []
+    if checklist_contradiction(decision, [c.status for c in checks]):
+        decision = "Upheld" if decision == "Overturned" else "Overturned"
+        source = "checklist"
+        warnings.append(
+            GroundingIssue(
+                field="decision",
+                value=verdict.decision,
+                problem="plainly contradicted the checklist; set to the checklist's side (check it)",
+            )
+        )
+
+    text, how = "", "template"
+    if rationale == "model":
+        task = prompts.render("rationale_write", request=request, decision=decision, citation=citation.text, checks=checks)
+        try:
+            text, used, was_cached = _model_rationale(model, case_messages(prompts, chunks[0], task), request, decision)
+            usage, cached, how = usage + used, cached and was_cached, "model"
+        except ModelError as exc:
+            usage = usage + getattr(exc, "usage", Usage())
+            text = ""
+    if not text or not _closing_ok(text, decision):
+        text, how = _template_rationale(prompts, request, decision, citation, checks, summary), "template"
+
     draft = ItemDraft(
         request=request,
         decision=decision,  # type: ignore[arg-type]
         maximus_guideline=citation,
         criteria=checks,
-        rationale=" ".join(rationale.split()),
+        rationale=text,
         excerpt_ids=[e.id for e in excerpts],
         decision_source=source,  # type: ignore[arg-type]
+        p_overturned=round(verdict.p_overturned, 4),
+        p_model=round(p_model, 4) if p_model is not None else None,
+        p_evidence=round(p_evidence, 4),
+        threshold=verdict.threshold,
+        borderline=verdict.borderline,
+        route=RouteInfo(service=match.service, body_parts=match.body_parts, phase=match.phase, days_since_injury=days),
+        precedents=refs[:3],
+        rationale_source=how,  # type: ignore[arg-type]
     )
-    grounding = issues + ground_item(
-        draft, case, *(e.text for e in excerpts), *(summary.prose,) if summary else ()
-    )
+    sources = (*(e.text for e in excerpts), *((summary.prose,) if summary else ()))
+    grounding = ground_item(draft, case, *sources)
+    if how == "model" and any(i.field == "rationale" for i in grounding):
+        draft = draft.model_copy(update={"rationale": _drop_unsupported(draft.rationale, grounding)})
+        grounding = [
+            i.model_copy(update={"problem": i.problem + " (sentence removed from the rationale)"})
+            if i.field == "rationale"
+            else i
+            for i in grounding
+        ]
     return Completion[ItemDraft](
-        value=draft.model_copy(update={"grounding": grounding}), usage=usage, cached=cached
+        value=draft.model_copy(update={"grounding": warnings + grounding}), usage=usage, cached=cached
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from collections.abc import Sequence
 
@@ -62,9 +64,12 @@ def draft_letter(
     items: Sequence[str] | None = None,
     prompts: PromptSet | None = None,
     summary: CaseSummary | None = None,
+    **item_options: Any,
 ) -> Completion[LetterDraft]:
     """Summarize (unless `summary` is given), draft every item (`items`, else the summary's
-    disputed requests) and render the letter. Usage is summed over all calls."""
+    disputed requests; `item_options` go to `draft_item`) and render the letter. A service
+    associated with a surgery that is drafted Upheld follows it. Usage is summed over all
+    calls."""
     prompts = prompts or load_prompts()
     usage, cached = Usage(), True
     if summary is None:
@@ -77,9 +82,12 @@ def draft_letter(
         )
     drafts = []
     for request in requests:
-        done_item = draft_item(case, request, model, library, prompts=prompts, summary=summary)
+        done_item = draft_item(
+            case, request, model, library, prompts=prompts, summary=summary, **item_options
+        )
         usage, cached = usage + done_item.usage, cached and done_item.cached
         drafts.append(done_item.value)
+    drafts = follow_surgery(drafts)
     number = case_number(case)
     letter = LetterDraft(
         case_number=number,
@@ -90,3 +98,37 @@ def draft_letter(
         text=render_letter(summary, drafts, prompts=prompts, case_number=number),
     )
     return Completion[LetterDraft](value=letter, usage=usage, cached=cached)
+
+
+def follow_surgery(drafts: list[ItemDraft]) -> list[ItemDraft]:
+    """Services associated with a surgery (pre-operative clearance, assistant surgeon, post-
+    operative equipment) stand or fall with it: when the letter's surgery is drafted Upheld,
+    they are Upheld too, citing no guideline of their own, as the letters do."""
+    upheld = [d for d in drafts if d.route and d.route.service == "surgery" and d.decision == "Upheld"]
+    if not upheld:
+        return drafts
+    surgery = upheld[0].request
+    out = []
+    for d in drafts:
+        if d.route is None or d.route.service != "associated":
+            out.append(d)
+            continue
+        note = f"the associated surgery ({surgery}) is drafted Upheld"
+        checks = [
+            c.model_copy(update={"status": "not met", "detail": note, "evidence": []})
+            for c in d.criteria
+        ]
+        out.append(
+            d.model_copy(
+                update={
+                    "decision": "Upheld",
+                    "decision_source": "associated",
+                    "criteria": checks,
+                    "rationale": f"The request for {surgery.rstrip('. ')} is not medically "
+                    f"necessary; therefore, the associated request for {d.request.rstrip('. ')} "
+                    "is also not medically necessary.",
+                    "rationale_source": "template",
+                }
+            )
+        )
+    return out

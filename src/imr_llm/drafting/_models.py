@@ -87,13 +87,40 @@ class CaseSummary(Contract):
     )
 
 
-CriterionStatus = Literal["met", "not met", "not documented"]
+CriterionStatus = Literal["met", "not met", "not documented", "not applicable"]
 
 
 class CriterionCheck(Contract):
     criterion: str
     status: CriterionStatus
     evidence: list[Evidence] = Field(default_factory=list)
+    id: str | None = Field(default=None, description="Criterion id in the routing data.")
+    detail: str | None = Field(
+        default=None, description="Numbers checked in code, e.g. '6 requested + 12 completed'."
+    )
+
+
+class RouteInfo(Contract):
+    """Where the request was routed: service type x body part x phase -> chapter."""
+
+    service: str
+    body_parts: list[str] = Field(default_factory=list)
+    phase: Literal["acute", "chronic", "postsurgical", "unknown"] = "unknown"
+    days_since_injury: int | None = None
+
+
+class PrecedentRef(Contract):
+    """A decided item from a real letter, given to the model as a worked example."""
+
+    case_number: str
+    request: str
+    decision: Decision
+    citation: str = ""
+    reason: str = Field(default="", description="The rationale's closing sentences, shortened.")
+    similarity: float = 0.0
+
+
+DecisionSource = Literal["model", "checklist", "evidence", "blend", "associated"]
 
 
 class ItemDraft(Contract):
@@ -102,20 +129,36 @@ class ItemDraft(Contract):
     request: str
     decision: Decision
     maximus_guideline: GuidelineCitation = Field(
-        description="Built from the retrieved excerpt's metadata, never free text."
+        description="Built from the routed chapter's metadata, never free text."
     )
     criteria: list[CriterionCheck] = Field(default_factory=list)
     rationale: str = Field(description="Ends on medical necessity, in the letters' register.")
     excerpt_ids: list[str] = Field(default_factory=list)
-    decision_source: Literal["model", "checklist"] = Field(
+    decision_source: DecisionSource = Field(
         default="model",
-        description="model: the model's decision (consistent with its checklist); checklist: "
-        "derived from the checklist because the model's decisions kept contradicting it.",
+        description="model: P(Overturned) from the model's decision token; evidence: from the "
+        "checklist and precedents; blend: both; checklist: the decision was set to the "
+        "checklist's side because it plainly contradicted it; associated: follows the surgery "
+        "it is associated with.",
     )
+    p_overturned: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="Probability that the item is Overturned."
+    )
+    p_model: float | None = Field(default=None, ge=0.0, le=1.0)
+    p_evidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    threshold: float | None = Field(
+        default=None, description="Overturned when p_overturned >= threshold."
+    )
+    borderline: bool = Field(
+        default=False, description="p_overturned close to the threshold: the reviewer decides."
+    )
+    route: RouteInfo | None = None
+    precedents: list[PrecedentRef] = Field(default_factory=list)
+    rationale_source: Literal["model", "template"] = "template"
     grounding: list[GroundingIssue] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _decision_follows_checklist(self) -> ItemDraft:
+    def _no_plain_contradiction(self) -> ItemDraft:
         if self.criteria:
             problem = checklist_contradiction(self.decision, [c.status for c in self.criteria])
             if problem:
@@ -124,18 +167,18 @@ class ItemDraft(Contract):
 
 
 def checklist_contradiction(decision: str, statuses: list[str]) -> str | None:
-    """Why `decision` contradicts the checklist `statuses`, or None if it follows from it.
+    """Why `decision` plainly contradicts the checklist `statuses`, or None.
 
-    Overturned (medically necessary) needs every criterion met; Upheld (the denial stands)
-    needs at least one criterion not met or not documented.
+    Only plain contradictions: Overturned (medically necessary) when every applicable criterion
+    is not met, or Upheld (the denial stands) when every applicable criterion is met. Between
+    those, the decision is a judgement, not a rule.
     """
-    unmet = [i + 1 for i, s in enumerate(statuses) if s != "met"]
-    if decision == "Overturned" and unmet:
-        return (
-            "decision Overturned contradicts the checklist: criteria "
-            f"{', '.join(f'c{i}' for i in unmet)} are not met or not documented"
-        )
-    if decision == "Upheld" and statuses and not unmet:
+    applicable = [s for s in statuses if s != "not applicable"]
+    if not applicable:
+        return None
+    if decision == "Overturned" and all(s == "not met" for s in applicable):
+        return "decision Overturned contradicts the checklist: no criterion is met"
+    if decision == "Upheld" and all(s == "met" for s in applicable):
         return "decision Upheld contradicts the checklist: every criterion is met"
     return None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from imr_llm._errors import PromptError
-from imr_llm.drafting._draft import LibraryLike, checklist_task
+from imr_llm.drafting._draft import LibraryLike, decision_task, route_item
 from imr_llm.drafting._prompts import PromptSet
 from imr_llm.drafting._summarize import FOCUSED_CALLS, SUMMARY_CALLS, case_messages, exam_case
 from imr_llm.llm import Message
@@ -30,11 +30,17 @@ def prompt_messages(
     if name in {n for n, _, _ in SUMMARY_CALLS}:
         focus = exam_case(case) if name in FOCUSED_CALLS else None
         return case_messages(prompts, focus or case, prompts.render(name))
-    if name == "draft_checklist":
+    if name == "draft_decision":
         if not request:
-            raise PromptError("draft_checklist needs a request (--item)")
-        excerpts = list(library.retrieve(request, k=3)) if library is not None else []
-        return case_messages(prompts, case, checklist_task(prompts, request, excerpts)[2])
+            raise PromptError("draft_decision needs a request (--item)")
+        from imr_llm.drafting._criteria import check_criteria
+        from imr_llm.precedents import load_precedents
+
+        match, _days = route_item(case, request)
+        checks = check_criteria(case, request, match)
+        refs = [p.ref(s) for p, s in load_precedents().retrieve(request, match.service, k=3)]
+        task = decision_task(prompts, request, match.citation, checks, refs)
+        return case_messages(prompts, case, task)
     # a user-added template: render it with the case records and request as variables
     from imr_llm.records import render_case
 

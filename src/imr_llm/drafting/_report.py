@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from imr_llm.drafting._models import CaseSummary, Evidence, GroundingIssue, LetterDraft
+from imr_llm.drafting._models import (
+    CaseSummary,
+    Evidence,
+    GroundingIssue,
+    ItemDraft,
+    LetterDraft,
+)
 
 
 def cite(evidence: Sequence[Evidence]) -> str:
@@ -80,11 +86,31 @@ def summary_markdown(summary: CaseSummary, *, heading: str = "#") -> str:
     return "\n".join(out) + "\n"
 
 
+def decision_note(item: ItemDraft) -> str:
+    """'P(Overturned) 0.31 vs threshold 0.25, borderline: the reviewer decides; source blend'."""
+    parts = []
+    if item.p_overturned is not None:
+        parts.append(f"P(Overturned) {item.p_overturned:.2f}")
+        if item.threshold is not None:
+            parts[-1] += f" vs threshold {item.threshold:.2f}"
+    if item.borderline:
+        parts.append("BORDERLINE: the reviewer decides")
+    parts.append(f"decision source: {item.decision_source}")
+    if item.route is not None:
+        parts.append(f"routed as {item.route.service}, {item.route.phase}")
+    return "; ".join(parts)
+
+
 def letter_text(letter: LetterDraft) -> str:
     out = [letter.text.rstrip(), "", "=" * 72, "EVIDENCE AND CHECKS (not part of the letter)", ""]
     for item in letter.items:
-        out.append(f"{item.request}: {item.decision} (decision source: {item.decision_source})")
-        out += [f"  - {c.criterion}: {c.status} <- {cite(c.evidence)}" for c in item.criteria]
+        out.append(f"{item.request}: {item.decision} ({decision_note(item)})")
+        out += [
+            f"  - {c.criterion}: {c.status}{f' ({c.detail})' if c.detail else ''} <- "
+            f"{cite(c.evidence)}"
+            for c in item.criteria
+        ]
+        out += [f"  precedent {p.case_number}: {p.request} -> {p.decision}" for p in item.precedents]
         out += [f"  ! {line}" for line in issue_lines(item.grounding)]
     out += ["", summary_text(letter.summary).split("FACTS AND EVIDENCE", 1)[1].strip()]
     out.append(f"\nprompts version {letter.prompts_version}; model {letter.model}")
@@ -108,12 +134,20 @@ def letter_markdown(letter: LetterDraft) -> str:
             "",
             f"MAXIMUS guideline: {item.maximus_guideline.text}",
             "",
-            "| Criterion | Status | Evidence |",
-            "|---|---|---|",
+            f"Decision: {_md(decision_note(item))}",
+            "",
+            "| Criterion | Status | Numbers | Evidence |",
+            "|---|---|---|---|",
         ]
         out += [
-            f"| {_md(c.criterion)} | {c.status} | {_md(cite(c.evidence))} |" for c in item.criteria
+            f"| {_md(c.criterion)} | {c.status} | {_md(c.detail or '')} | {_md(cite(c.evidence))} |"
+            for c in item.criteria
         ]
+        if item.precedents:
+            out += ["", "Precedents (decided items of other letters):", ""]
+            out += [
+                f"- {_md(p.case_number)}: {_md(p.request)} -> {p.decision}" for p in item.precedents
+            ]
         out += (
             [""]
             + (

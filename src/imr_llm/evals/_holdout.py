@@ -26,10 +26,10 @@ class HeldOutLibrary:
     def _is_excluded(self, excerpt: Any) -> bool:
         return getattr(excerpt, "source_letter", None) in self.excluded
 
-    def retrieve(self, query: str, k: int = 3) -> Sequence[Any]:
+    def retrieve(self, query: str, k: int = 3, **kwargs: Any) -> Sequence[Any]:
         if not self._n_excluded:
-            return list(self.library.retrieve(query, k=k))
-        found = self.library.retrieve(query, k=k + self._n_excluded)
+            return list(self.library.retrieve(query, k=k, **kwargs))
+        found = self.library.retrieve(query, k=k + self._n_excluded, **kwargs)
         return [e for e in found if not self._is_excluded(e)][:k]
 
     def __getattr__(self, name: str) -> Any:  # everything else: the wrapped library

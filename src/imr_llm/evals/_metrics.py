@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from statistics import fmean
 from typing import Any
 
+from imr_llm.evals._calibration import calibrate, roc_auc
 from imr_llm.evals._results import SampleResult
 
 LABELS = ("Upheld", "Overturned")
@@ -121,6 +122,17 @@ def key_fact_scores(results: Sequence[SampleResult]) -> dict[str, Any]:
     }
 
 
+def _probabilities(results: Sequence[SampleResult]) -> tuple[list[bool], list[float]]:
+    """(gold is Overturned, drafted P(Overturned)) for the results whose draft carries one."""
+    pairs = [
+        (r.gold_decision == "Overturned", float(p))
+        for r in results
+        if r.gold_decision is not None
+        and (p := (r.prediction or {}).get("p_overturned")) is not None
+    ]
+    return [y for y, _ in pairs], [s for _, s in pairs]
+
+
 def headline(results: Sequence[SampleResult], task: str) -> dict[str, float | None]:
     """The headline figures (those that get bootstrap intervals and deltas)."""
     if task == "draft":
@@ -129,6 +141,7 @@ def headline(results: Sequence[SampleResult], task: str) -> dict[str, float | No
             "decision_accuracy": accuracy(gold, predicted),
             "decision_balanced_accuracy": balanced_accuracy(gold, predicted),
             "decision_kappa": cohen_kappa(gold, predicted),
+            "decision_roc_auc": roc_auc(*_probabilities(results)),
             "citation_basis_match": _mean_score(results, "citation_basis_match"),
             "citation_chapter_match": _mean_score(results, "citation_chapter_match"),
             "rationale_rouge_l_f1": _mean_score(results, "rationale_rouge_l_f1"),
@@ -174,6 +187,8 @@ def aggregate(results: Sequence[SampleResult], task: str) -> dict[str, Any]:
         metrics["predicted_upheld_rate"] = (
             predicted.count("Upheld") / len(predicted) if predicted else None
         )
+        positive, scores = _probabilities(results)
+        metrics["calibration"] = calibrate(positive, scores).model_dump() if scores else None
         chapters: dict[str, list[SampleResult]] = {}
         for result in results:
             if result.chapter is not None:

@@ -66,9 +66,15 @@ class ModelPredictor:
         library: Any = None,
         *,
         holdout: bool = True,
+        draft_options: dict[str, Any] | None = None,
     ) -> None:
         self.model = model
         self.holdout = holdout
+        self.draft_options = dict(draft_options or {})
+        if isinstance(self.draft_options.get("precedents"), str | Path):
+            from imr_llm.precedents import load_precedents
+
+            self.draft_options["precedents"] = load_precedents(self.draft_options["precedents"])
         self.name = model.name
         self.prompts = prompts
         self.library = (
@@ -83,7 +89,13 @@ class ModelPredictor:
         if sample.task == "draft":
             library = library_for(self.library, sample.held_out, self.holdout)
             completion = drafting.draft_item(
-                case, sample.request or "", self.model, library, prompts=self.prompts
+                case,
+                sample.request or "",
+                self.model,
+                library,
+                prompts=self.prompts,
+                exclude_letters=sample.held_out if self.holdout else (),
+                **self.draft_options,
             )
         else:
             completion = drafting.summarize(case, self.model, prompts=self.prompts)
@@ -107,6 +119,7 @@ def make_predictor(
     cache: bool = True,
     library: Any = None,
     holdout: bool = True,
+    draft_options: dict[str, Any] | None = None,
 ) -> Predictor:
     """A baseline for 'baseline/...' specs (no model is ever built for those), else a model
     from `imr_llm.llm.get_model(spec, cache=cache)` (or the `Model` given). An object with a
@@ -128,4 +141,6 @@ def make_predictor(
         from imr_llm.llm import get_model
 
         model = get_model(model, cache=cache)
-    return ModelPredictor(model, task, prompts=prompts, library=library, holdout=holdout)
+    return ModelPredictor(
+        model, task, prompts=prompts, library=library, holdout=holdout, draft_options=draft_options
+    )

@@ -12,6 +12,7 @@ HEADLINE_LABELS = {
     "decision_accuracy": "Decision accuracy",
     "decision_balanced_accuracy": "Decision balanced accuracy",
     "decision_kappa": "Decision Cohen's kappa",
+    "decision_roc_auc": "P(Overturned) ROC AUC",
     "citation_basis_match": "Citation basis match",
     "citation_chapter_match": "Citation chapter match",
     "rationale_rouge_l_f1": "Rationale ROUGE-L F1",
@@ -109,6 +110,7 @@ def run_markdown(
             f"Gold Upheld rate {fmt(m.get('gold_upheld_rate'))}; "
             f"predicted Upheld rate {fmt(m.get('predicted_upheld_rate'))}.",
             "",
+            *_calibration_lines(m.get("calibration")),
             "## Per guideline chapter (real MAXIMUS citation)",
             "",
             "| chapter | n | accuracy | balanced acc. | kappa | chapter match |",
@@ -221,3 +223,19 @@ def comparison_markdown(comparison: dict[str, Any]) -> str:
     if comparison.get("gates"):
         lines += ["", "## Gates", ""] + [f"- {cell(g)}" for g in comparison["gates"]]
     return "\n".join(lines) + "\n"
+
+
+def _calibration_lines(cal: dict[str, Any] | None) -> list[str]:
+    """P(Overturned): ROC AUC and the threshold that maximises balanced accuracy."""
+    if not cal:
+        return []
+    return [
+        "## P(Overturned)",
+        "",
+        f"ROC AUC {fmt(cal.get('roc_auc'))} over {cal.get('n')} items "
+        f"({cal.get('n_overturned')} Overturned). The threshold that maximises balanced accuracy "
+        f"on this run is {fmt(cal.get('best_threshold'), 4)} (balanced accuracy "
+        f"{fmt(cal.get('best_balanced_accuracy'))}); `imr-llm eval threshold RUN --write` "
+        "makes it the default.",
+        "",
+    ]

@@ -238,6 +238,7 @@ def _run_variant(
             cache=options["cache"],
             library=library,
             holdout=options["holdout"],
+            draft_options=options.get("draft_options"),
         )
         with ResultsWriter(results_path) as writer:
             _run_samples(
@@ -299,6 +300,7 @@ def run_eval(
     library: Any = None,
     holdout: bool = True,
     fail_if: Sequence[str] = (),
+    draft_options: dict[str, Any] | None = None,
 ) -> EvalRun:
     """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
     or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
@@ -331,6 +333,7 @@ def run_eval(
         "seed": seed,
         "progress": progress,
         "holdout": holdout,
+        "draft_options": draft_options or {},
     }
     out_dir = Path(out)
     run = EvalRun(out=out_dir)

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+from imr_llm._text import sentences
+
 STOPWORDS = frozenset(
     """a an and are as at be by for from has have in is it its of on or per the to was were with
     x times session sessions visit visits qty quantity each bilateral left right
@@ -118,9 +120,3 @@ def parse_dates(text: str) -> list[tuple[int, dt.date]]:
         except ValueError:
             continue
     return found
-
-
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences (naive: ., ! or ? followed by space and a capital/digit)."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9(])", " ".join(text.split()))
-    return [p.strip() for p in parts if p.strip()]

@@ -99,9 +99,14 @@ class Library:
                 break
         return hits
 
-    def retrieve(self, query: str, k: int = 3) -> list[Excerpt]:
-        """The `k` most relevant excerpts for a request such as 'Norco 10/325mg #90'."""
-        return [hit.excerpt for hit in self.search(query, k)]
+    def retrieve(self, query: str, k: int = 3, *, chapter: str | None = None) -> list[Excerpt]:
+        """The `k` most relevant excerpts for a request such as 'Norco 10/325mg #90'; with
+        `chapter` (a routed guideline name), excerpts of that chapter rank first."""
+        if chapter is None:
+            return [hit.excerpt for hit in self.search(query, k)]
+        hits = self.search(query, len(self))
+        inside = [h.excerpt for h in hits if same_chapter(h.excerpt.guideline, chapter)]
+        return (inside + [h.excerpt for h in hits if h.excerpt not in inside])[:k]
 
     def citation(self, excerpts: Sequence[Excerpt]) -> GuidelineCitation:
         """One MAXIMUS guideline line citing several excerpts (see `citation_for`)."""
@@ -114,3 +119,23 @@ class Library:
             for i, score in enumerate(self._bm25.get_scores([term])):
                 totals[i] += weight * float(score)
         return [total * prior for total, prior in zip(totals, self._prior, strict=True)]
+
+
+_CHAPTER_NOISE = frozenset(
+    "mtus acoem guideline guidelines treatment medical the of and official disability odg".split()
+)
+
+
+def _chapter_words(name: str) -> frozenset[str]:
+    return frozenset(w for w in tokenize(name) if w not in _CHAPTER_NOISE)
+
+
+def same_chapter(guideline: str, chapter: str) -> bool:
+    """Whether an excerpt's guideline name is the routed chapter ('Chronic Pain Medical
+    Treatment' = 'Chronic Pain Treatment Guidelines'; any ODG name = 'Official Disability
+    Guidelines (ODG)')."""
+    a, b = _chapter_words(guideline), _chapter_words(chapter)
+    if not a or not b:
+        odg = ("odg" in guideline.lower() or "official disability" in guideline.lower())
+        return odg and ("odg" in chapter.lower() or "official disability" in chapter.lower())
+    return a <= b or b <= a

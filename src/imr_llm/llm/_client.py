@@ -14,7 +14,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -42,6 +42,7 @@ from imr_llm.llm._answers import (
     raw_text,
 )
 from imr_llm.llm._cache import ResponseCache, cache_key
+from imr_llm.llm._labels import TOP_LOGPROBS, LabelProbs, credit, top_logprobs
 from imr_llm.llm._model import Completion, Message, Model, Usage
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
 from imr_llm.llm._settings import ModeName
@@ -159,6 +160,68 @@ class InstructorModel(Model):
                 completion_tokens=tally.completion_tokens,
             )
         return Completion[response_model](value=value, usage=usage)  # type: ignore[valid-type]
+
+    def label_probs(
+        self, messages: list[Message], labels: Sequence[str], *, samples: int = 5
+    ) -> Completion[LabelProbs]:
+        """P(label) from the first answer token's top log-probabilities (one request with
+        max_tokens=1; cached like any answer); falls back to sampling (`Model.label_probs`) when
+        the endpoint returns no log-probabilities or no top token names a label."""
+        params = {"labels": list(labels), "top_logprobs": TOP_LOGPROBS, "seed": self.seed}
+        started = time.perf_counter()
+        key = None
+        if self.cache is not None:
+            key = cache_key(
+                endpoint=self.endpoint_id,
+                model=self.model,
+                mode="logprobs",
+                messages=messages,
+                response_model=LabelProbs,
+                params=params,
+            )
+            hit = self.cache.get(key)
+            if hit is not None:
+                try:
+                    value = LabelProbs.model_validate_json(hit)
+                except ValidationError:
+                    log.debug("stale cache entry %s ignored", key[:12])
+                else:
+                    usage = Usage(cache_hits=1, latency_s=time.perf_counter() - started)
+                    self._report(usage)
+                    return Completion[LabelProbs](value=value, usage=usage, cached=True)
+        tally = Tally()
+        send = self._sender(LabelProbs, tally)
+        extra = {} if self.seed is None else {"seed": self.seed}
+        try:
+            response = send(
+                model=self.model,
+                messages=messages,
+                max_tokens=1,
+                temperature=0.0,
+                logprobs=True,
+                top_logprobs=TOP_LOGPROBS,
+                **extra,
+            )
+        except ModelError as exc:
+            exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]
+            self._report(exc.usage)  # type: ignore[attr-defined]
+            raise
+        usage = self._usage(tally, started)
+        self._report(usage)
+        value = credit(top_logprobs(response), labels)
+        if value is None:
+            sampled = super().label_probs(messages, labels, samples=samples)
+            return Completion[LabelProbs](
+                value=sampled.value, usage=usage + sampled.usage, cached=False
+            )
+        if self.cache is not None and key is not None:
+            self.cache.put(
+                key,
+                value.model_dump_json(),
+                prompt_tokens=tally.prompt_tokens,
+                completion_tokens=tally.completion_tokens,
+            )
+        return Completion[LabelProbs](value=value, usage=usage)
 
     # -- internals -----------------------------------------------------------------------
     def _usage(self, tally: Tally, started: float) -> Usage:

@@ -5,11 +5,13 @@ client (hosted or the embedded local server)."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
 from imr_llm._models import Contract
+from imr_llm.llm._labels import LabelProbs, from_samples, label_model
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -66,3 +68,26 @@ class Model(ABC):
         temperature: float | None = None,
     ) -> Completion[T]:
         """Return a `response_model` instance validated from the model's answer."""
+
+    def label_probs(
+        self, messages: list[Message], labels: Sequence[str], *, samples: int = 5
+    ) -> Completion[LabelProbs]:
+        """P(label) for the answer to `messages`. This default draws `samples` structured
+        answers at temperature 1 (seeds 0..samples-1) and counts them; endpoints that return
+        token log-probabilities override it with one 1-token request."""
+        response_model = label_model(labels)
+        usage, answers, cached = Usage(), [], True
+        for seed in range(samples):
+            done = self.structured(
+                messages, response_model, max_tokens=20, temperature=1.0, **_seed_kw(self, seed)
+            )
+            usage, cached = usage + done.usage, cached and done.cached
+            answers.append(str(done.value.answer))  # type: ignore[attr-defined]
+        return Completion[LabelProbs](value=from_samples(answers, labels), usage=usage, cached=cached)
+
+
+def _seed_kw(model: Model, seed: int) -> dict[str, Any]:
+    """`seed=` for models whose `structured` accepts it (the instructor client does)."""
+    import inspect
+
+    return {"seed": seed} if "seed" in inspect.signature(model.structured).parameters else {}

@@ -1,0 +1,163 @@
+"""Decided items from parsed IMR letters, retrieved per disputed request as worked examples.
+
+The shipped corpus (`default.jsonl`) holds the decided items of the public letters in
+`evals/datasets/letters/` (regenerate with `python -m imr_llm.precedents`); users pass their own
+parsed letters (`imr-llm parse` output, or letter files) as `--precedents`, since review
+organisations hold thousands of decided letters. Retrieval never returns an item of an excluded
+letter (the eval leaves out the letter being scored).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import Field, ValidationError
+from rank_bm25 import BM25Okapi
+
+from imr_llm._errors import InputError
+from imr_llm._models import Contract
+from imr_llm._text import sentences
+from imr_llm.drafting._models import PrecedentRef
+from imr_llm.guidelines._routing import Router, load_router
+from imr_llm.guidelines._tokens import tokenize
+from imr_llm.letters._models import Decision, DecisionLetter
+
+REASON_CHARS = 240
+
+
+class Precedent(Contract):
+    """One decided item of a real letter."""
+
+    case_number: str
+    request: str
+    decision: Decision
+    service: str = Field(description="Routed service type of the request.")
+    citation: str = Field(default="", description="The MAXIMUS guideline line.")
+    reason: str = Field(default="", description="The rationale's last sentences, shortened.")
+    summary: str = Field(default="", description="The letter's case summary, first sentences.")
+
+    def ref(self, similarity: float) -> PrecedentRef:
+        return PrecedentRef(
+            case_number=self.case_number,
+            request=self.request,
+            decision=self.decision,
+            citation=self.citation,
+            reason=self.reason,
+            similarity=round(similarity, 3),
+        )
+
+
+def _reason(rationale: str) -> str:
+    """The rationale's closing argument: its last two sentences, cut to REASON_CHARS."""
+    said = sentences(rationale)[-2:]
+    text = " ".join(said)
+    return text if len(text) <= REASON_CHARS else "..." + text[-REASON_CHARS:]
+
+
+def precedents_from_letters(letters: Iterable[DecisionLetter], router: Router | None = None) -> list[Precedent]:
+    router = router or load_router()
+    out = []
+    for letter in letters:
+        case = letter.case_number or Path(letter.source).stem
+        summary = " ".join(sentences(letter.clinical_case_summary)[:2])
+        for item in letter.items:
+            out.append(
+                Precedent(
+                    case_number=case,
+                    request=item.request,
+                    decision=item.decision,
+                    service=router.service_of(item.request)[0],
+                    citation=item.maximus_guideline.text,
+                    reason=_reason(item.decision_rationale),
+                    summary=summary[:400],
+                )
+            )
+    return out
+
+
+class PrecedentCorpus:
+    """BM25 over the requests (plus their service type), per-service overturn rates."""
+
+    def __init__(self, precedents: Sequence[Precedent], *, source: str = "") -> None:
+        self.precedents = tuple(precedents)
+        self.source = source
+        docs = [self._tokens(p.request, p.service) for p in self.precedents]
+        self._bm25 = BM25Okapi(docs) if docs else None
+
+    @staticmethod
+    def _tokens(request: str, service: str) -> list[str]:
+        return [*tokenize(request), f"service:{service}", f"service:{service}"]
+
+    def __len__(self) -> int:
+        return len(self.precedents)
+
+    def retrieve(
+        self, request: str, service: str, *, k: int = 3, exclude: Iterable[str] = ()
+    ) -> list[tuple[Precedent, float]]:
+        """The `k` most similar decided items of the same service type (others only to fill),
+        never from an excluded letter; similarity is BM25 normalised to the best hit."""
+        if self._bm25 is None or k < 1:
+            return []
+        skip = frozenset(exclude)
+        scores = self._bm25.get_scores(self._tokens(request, service))
+        ranked = sorted(range(len(scores)), key=lambda i: -scores[i])
+        ranked = [i for i in ranked if self.precedents[i].case_number not in skip and scores[i] > 0]
+        same = [i for i in ranked if self.precedents[i].service == service]
+        chosen = (same + [i for i in ranked if i not in same])[:k]
+        top = max((scores[i] for i in chosen), default=1.0) or 1.0
+        return [(self.precedents[i], float(scores[i]) / top) for i in chosen]
+
+    def overturn_rate(self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0) -> float:
+        """Share of Overturned items among this service's precedents, shrunk toward the whole
+        corpus's share with `prior` pseudo-items (so a rare service is not 0 or 1)."""
+        skip = frozenset(exclude)
+        kept = [p for p in self.precedents if p.case_number not in skip]
+        if not kept:
+            return 0.5
+        base = (sum(p.decision == "Overturned" for p in kept) + 0.5) / (len(kept) + 1)
+        mine = [p for p in kept if p.service == service]
+        over = sum(p.decision == "Overturned" for p in mine)
+        return (over + prior * base) / (len(mine) + prior)
+
+
+def default_corpus_file() -> Path:
+    return Path(str(resources.files("imr_llm.precedents") / "default.jsonl"))
+
+
+def load_precedents(path: str | Path | None = None) -> PrecedentCorpus:
+    """The shipped corpus (None), a precedents JSONL written by this module, a parsed letters
+    JSONL (`imr-llm parse` output) or letter files/directories."""
+    return _load(str(path) if path is not None else None)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None) -> PrecedentCorpus:
+    where = Path(path) if path is not None else default_corpus_file()
+    if not where.exists():
+        raise InputError("precedents not found", path=where)
+    if where.is_file() and where.suffix == ".jsonl":
+        rows = []
+        for n, line in enumerate(where.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                rows.append(
+                    Precedent.model_validate(data)
+                    if "service" in data
+                    else DecisionLetter.model_validate(data)
+                )
+            except (json.JSONDecodeError, ValidationError) as exc:
+                reason = type(exc).__name__
+                raise InputError(f"line {n} is not a precedent or parsed letter ({reason})", path=where) from None
+        letters = [r for r in rows if isinstance(r, DecisionLetter)]
+        items = [r for r in rows if isinstance(r, Precedent)] + precedents_from_letters(letters)
+        return PrecedentCorpus(items, source=str(where))
+    from imr_llm.letters import load_letters
+
+    return PrecedentCorpus(precedents_from_letters(load_letters(where)), source=str(where))
+
