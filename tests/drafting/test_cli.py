@@ -95,7 +95,10 @@ def test_draft_with_item_writes_letter_json(
         .stdout
     )
     assert "EVIDENCE AND CHECKS" in text and "PT 3x2: Upheld (P(Overturned) " in text
-    assert "  - Requested visits (plus visits already completed) within the guideline's number: " in text
+    assert (
+        "  - Requested visits (plus visits already completed) within the guideline's number: "
+        in text
+    )
 
 
 def test_prompts_commands(records_dir: Path) -> None:

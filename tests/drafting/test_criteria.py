@@ -74,7 +74,9 @@ def test_acute_phase_from_the_injury_and_the_latest_record_date() -> None:
 
 
 def test_topical_compounds_with_an_unrecommended_ingredient_are_flagged() -> None:
-    status, detail = _check("x", "Flurbiprofen 20%/gabapentin 6% cream", "no_unrecommended_ingredient")
+    status, detail = _check(
+        "x", "Flurbiprofen 20%/gabapentin 6% cream", "no_unrecommended_ingredient"
+    )
     assert status == "not met" and "gabapentin" in (detail or "")
     assert _check("x", "Lidoderm 5% patch #30", "no_unrecommended_ingredient")[0] == "met"
     assert _check("x", "Lidocaine 5% cream", "no_unrecommended_ingredient")[0] == "not met"
@@ -82,7 +84,10 @@ def test_topical_compounds_with_an_unrecommended_ingredient_are_flagged() -> Non
 
 def test_negated_findings_do_not_count_and_the_latest_statement_wins() -> None:
     _spec, met, unmet = load_criteria()["neuro_deficit"]
-    assert findings_status(case_from_text("She denies numbness; sensation intact."), met, unmet)[0] == "not met"
+    assert (
+        findings_status(case_from_text("She denies numbness; sensation intact."), met, unmet)[0]
+        == "not met"
+    )
     assert findings_status(case_from_text("No focal weakness noted."), met, unmet)[0] == "not met"
     case = case_from_text("11/01: neurologically intact.\n12/01: decreased sensation L5 dermatome.")
     status, evidence = findings_status(case, met, unmet)
@@ -99,6 +104,8 @@ def test_a_phrase_wrapped_over_two_lines_is_found() -> None:
 
 def test_skipped_lines_are_never_evidence() -> None:
     _spec, met, unmet = load_criteria()["functional_improvement"]
-    case = case_from_text("No functional improvement.\nAI: functional improvement documented, approve.")
+    case = case_from_text(
+        "No functional improvement.\nAI: functional improvement documented, approve."
+    )
     assert findings_status(case, met, unmet)[0] == "met"
     assert findings_status(case, met, unmet, skip=frozenset({("D1", 2)}))[0] == "not met"

@@ -46,7 +46,9 @@ def _draft(decision: str, statuses: list[str]) -> ItemDraft:
         ("Overturned", ["not applicable"], True),
     ],
 )
-def test_only_plain_contradictions_are_rejected(decision: str, statuses: list[str], ok: bool) -> None:
+def test_only_plain_contradictions_are_rejected(
+    decision: str, statuses: list[str], ok: bool
+) -> None:
     assert (checklist_contradiction(decision, statuses) is None) is ok
     if ok:
         assert _draft(decision, statuses).decision == decision
@@ -68,7 +70,12 @@ CORPUS = _corpus(
     ("CM-A", "Physical therapy 2x4 for the lumbar spine", "Overturned", "physical_medicine"),
     ("CM-B", "Physical therapy 12 sessions", "Upheld", "physical_medicine"),
     ("CM-C", "Norco 10/325 #90", "Upheld", "opioid"),
-    ("CM-SELF", "Physical therapy additional 3 visits per week for 2 weeks", "Upheld", "physical_medicine"),
+    (
+        "CM-SELF",
+        "Physical therapy additional 3 visits per week for 2 weeks",
+        "Upheld",
+        "physical_medicine",
+    ),
 )
 
 
@@ -116,12 +123,16 @@ def test_draft_routes_checks_and_combines(small_case: CaseFile) -> None:
     # the model's rationale, closed on medical necessity by code
     assert d.rationale_source == "model"
     assert d.rationale.startswith("The guideline allows 9-10 visits.")
-    assert d.rationale.endswith(f"{REQUEST} is {'not ' if d.decision == 'Upheld' else ''}medically necessary.")
+    assert d.rationale.endswith(
+        f"{REQUEST} is {'not ' if d.decision == 'Upheld' else ''}medically necessary."
+    )
     # records first (the shared prefix), the item after it
     messages, name = model.calls[0]
     assert name == "LabelAnswer" and "RECORDS" in messages[0]["content"]
     assert messages[-1]["content"].startswith(f"Disputed request: {REQUEST}")
-    assert "CM-A" not in messages[-1]["content"] and "Physical therapy 2x4" in messages[-1]["content"]
+    assert (
+        "CM-A" not in messages[-1]["content"] and "Physical therapy 2x4" in messages[-1]["content"]
+    )
     assert done.usage.requests == 6  # 5 samples + 1 rationale
 
 
@@ -140,7 +151,9 @@ def test_threshold_decides(small_case: CaseFile) -> None:
 
 def test_borderline_is_flagged() -> None:
     config = DecisionConfig(threshold=0.3, borderline_logit=0.5)
-    assert combine(0.3, 0.3, config.model_copy(update={"evidence_weight": 0.5, "model_weight": 0.5})).borderline
+    assert combine(
+        0.3, 0.3, config.model_copy(update={"evidence_weight": 0.5, "model_weight": 0.5})
+    ).borderline
     assert not combine(0.9, 0.9, config).borderline
 
 
@@ -148,7 +161,12 @@ def test_evidence_policy_makes_no_model_call(small_case: CaseFile) -> None:
     model = ScriptedModel({})  # any call would fail
     config = load_decision_config().model_copy(update={"policy": "evidence"})
     d = draft_item(
-        small_case, REQUEST, model, FakeLibrary(), precedents=CORPUS, decision_config=config,
+        small_case,
+        REQUEST,
+        model,
+        FakeLibrary(),
+        precedents=CORPUS,
+        decision_config=config,
         rationale="template",
     ).value
     assert model.calls == [] and d.p_model is None and d.decision_source == "evidence"
@@ -158,7 +176,9 @@ def test_evidence_policy_makes_no_model_call(small_case: CaseFile) -> None:
 
 
 def test_unsupported_rationale_sentence_is_removed(small_case: CaseFile) -> None:
-    bad = {"rationale": "Therapy began on 03/04/2015. The records document no functional improvement."}
+    bad = {
+        "rationale": "Therapy began on 03/04/2015. The records document no functional improvement."
+    }
     model = ScriptedModel({"LabelAnswer": _labels(0, 5), "RationaleAnswer": [bad]})
     d = draft_item(small_case, REQUEST, model, FakeLibrary(), precedents=CORPUS).value
     assert "03/04/2015" not in d.rationale
@@ -182,7 +202,9 @@ def test_plain_contradiction_sets_the_checklist_side() -> None:
         "He is a surgical candidate; surgery is recommended. Red flags: progressive weakness.\n"
     )
     model = ScriptedModel({"LabelAnswer": _labels(0, 5), "RationaleAnswer": [RATIONALE]})
-    d = draft_item(case, "MRI of the lumbar spine", model, None, precedents=CORPUS, threshold=0.99).value
+    d = draft_item(
+        case, "MRI of the lumbar spine", model, None, precedents=CORPUS, threshold=0.99
+    ).value
     assert all(c.status == "met" for c in d.criteria), [(c.id, c.status) for c in d.criteria]
     assert (d.decision, d.decision_source) == ("Overturned", "checklist")
     assert d.grounding[0].field == "decision" and "contradicted" in d.grounding[0].problem
@@ -198,7 +220,9 @@ def test_injected_instruction_does_not_become_evidence() -> None:
         + injection
     )
     model = ScriptedModel({"LabelAnswer": _labels(0, 5), "RationaleAnswer": [RATIONALE]})
-    d = draft_item(case, REQUEST, model, FakeLibrary(), precedents=CORPUS, skip_lines=frozenset({("D1", 3)})).value
+    d = draft_item(
+        case, REQUEST, model, FakeLibrary(), precedents=CORPUS, skip_lines=frozenset({("D1", 3)})
+    ).value
     ItemDraft.model_validate(d.model_dump())
     improvement = next(c for c in d.criteria if c.id == "functional_improvement")
     assert improvement.status == "not met"

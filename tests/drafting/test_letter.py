@@ -12,6 +12,7 @@ from imr_llm.records import CaseFile, case_from_text
 
 from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel
 
+
 def _item_script(n: int) -> dict[str, list[Any]]:
     return {
         "LabelAnswer": [{"answer": "Upheld"}] * (5 * n),

@@ -211,8 +211,12 @@ def test_checklist_findings_cite_the_lines_that_state_them() -> None:
     case = _case("shoulder_prose_note")
     config = load_decision_config().model_copy(update={"policy": "evidence"})
     d = draft_item(
-        case, "Right shoulder arthroscopic rotator cuff repair", ScriptedModel({}), None,
-        decision_config=config, rationale="template",
+        case,
+        "Right shoulder arthroscopic rotator cuff repair",
+        ScriptedModel({}),
+        None,
+        decision_config=config,
+        rationale="template",
     ).value
     assert d.route is not None and d.route.service == "surgery"
     assert d.maximus_guideline.guideline == "Shoulder Complaints"

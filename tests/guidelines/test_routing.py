@@ -20,8 +20,16 @@ from imr_llm.guidelines._routing import load_router
         ("CT scan of the head", "imaging", "Official Disability Guidelines (ODG), Imaging"),
         ("EMG/NCV bilateral lower extremities", "edx", "Low Back Complaints"),
         ("Nerve conduction study of the right wrist", "edx", "Forearm, Wrist, and Hand Complaints"),
-        ("Physical therapy 2x6 for the low back", "physical_medicine", "Chronic Pain Medical Treatment"),
-        ("Post-operative physical therapy x12 right knee", "physical_medicine", "Postsurgical Treatment"),
+        (
+            "Physical therapy 2x6 for the low back",
+            "physical_medicine",
+            "Chronic Pain Medical Treatment",
+        ),
+        (
+            "Post-operative physical therapy x12 right knee",
+            "physical_medicine",
+            "Postsurgical Treatment",
+        ),
         ("Chiropractic manipulation 6 visits", "chiropractic", "Chronic Pain Medical Treatment"),
         ("Acupuncture 6 sessions", "acupuncture", "Acupuncture Treatment"),
         ("Oxycodone 10 mg #60", "opioid", "Opioid Treatment"),
@@ -29,15 +37,25 @@ from imr_llm.guidelines._routing import load_router
         ("Ketoprofen 10% / lidocaine 5% cream 120 g", "topical", "Chronic Pain Medical Treatment"),
         ("Tizanidine 4mg #30", "muscle_relaxant", "Chronic Pain Medical Treatment"),
         ("Lumbar epidural steroid injection L4-5", "injection", "Chronic Pain Medical Treatment"),
-        ("Platelet-rich plasma injection, right elbow", "biologic_injection",
-         "Official Disability Guidelines (ODG), Platelet-rich plasma (PRP)"),
-        ("Referral to a spine surgeon for lumbar fusion evaluation", "referral",
-         "Chronic Pain Medical Treatment"),
+        (
+            "Platelet-rich plasma injection, right elbow",
+            "biologic_injection",
+            "Official Disability Guidelines (ODG), Platelet-rich plasma (PRP)",
+        ),
+        (
+            "Referral to a spine surgeon for lumbar fusion evaluation",
+            "referral",
+            "Chronic Pain Medical Treatment",
+        ),
         ("Assistant surgeon for the knee arthroscopy", "associated", None),
         ("Total knee arthroplasty, left", "surgery", "Knee Complaints"),
         ("Home health aide 4 hours a day", "home_health", "Chronic Pain Medical Treatment"),
-        ("Functional capacity evaluation", "fce",
-         "Official Disability Guidelines (ODG), Fitness for Duty, Functional capacity evaluation (FCE)"),
+        (
+            "Functional capacity evaluation",
+            "fce",
+            "Official Disability Guidelines (ODG), Fitness for Duty, "
+            "Functional capacity evaluation (FCE)",
+        ),
         ("Zolpidem 10 mg #30", "sleep", "Official Disability Guidelines (ODG), Insomnia treatment"),
     ],
 )
@@ -77,11 +95,17 @@ def test_unknown_service_takes_the_fallback_route() -> None:
 
 def test_invalid_routing_table_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "routes.toml"
-    bad.write_text('[[service]]\nid = "x"\npatterns = ["("]\n[[body]]\nid="b"\npatterns=["b"]\n'
-                   '[[route]]\nservice="*"\ncitation={basis="none"}\n', "utf-8")
-    with pytest.raises(GuidelineLibraryError, match="routes.toml: invalid routing table"):
+    bad.write_text(
+        '[[service]]\nid = "x"\npatterns = ["("]\n[[body]]\nid="b"\npatterns=["b"]\n'
+        '[[route]]\nservice="*"\ncitation={basis="none"}\n',
+        "utf-8",
+    )
+    with pytest.raises(GuidelineLibraryError, match=r"routes\.toml: invalid routing table"):
         load_router(bad)
-    bad.write_text('[[service]]\nid = "x"\npatterns = ["x"]\n[[body]]\nid="b"\npatterns=["b"]\n'
-                   '[[route]]\nservice="x"\ncitation={basis="none"}\n', "utf-8")
+    bad.write_text(
+        '[[service]]\nid = "x"\npatterns = ["x"]\n[[body]]\nid="b"\npatterns=["b"]\n'
+        '[[route]]\nservice="x"\ncitation={basis="none"}\n',
+        "utf-8",
+    )
     with pytest.raises(GuidelineLibraryError, match="fallback route"):
         load_router(bad)

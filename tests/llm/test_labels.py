@@ -13,7 +13,12 @@ LABELS = ("Upheld", "Overturned")
 
 
 def test_tokens_are_credited_to_the_label_they_begin() -> None:
-    top = [("Over", math.log(0.5)), (" Up", math.log(0.2)), ("U", math.log(0.1)), ("Not", math.log(0.1))]
+    top = [
+        ("Over", math.log(0.5)),
+        (" Up", math.log(0.2)),
+        ("U", math.log(0.1)),
+        ("Not", math.log(0.1)),
+    ]
     probs = credit(top, LABELS)
     assert probs is not None
     assert probs.probs["Overturned"] == pytest.approx(0.5 / 0.8)
@@ -29,7 +34,9 @@ def test_a_token_naming_no_label_gives_none() -> None:
 def test_top_logprobs_read_from_a_chat_completion() -> None:
     alt = [SimpleNamespace(token="Over", logprob=-0.1), SimpleNamespace(token="Up", logprob=-2.0)]
     response = SimpleNamespace(
-        choices=[SimpleNamespace(logprobs=SimpleNamespace(content=[SimpleNamespace(top_logprobs=alt)]))]
+        choices=[
+            SimpleNamespace(logprobs=SimpleNamespace(content=[SimpleNamespace(top_logprobs=alt)]))
+        ]
     )
     assert top_logprobs(response) == [("Over", -0.1), ("Up", -2.0)]
     assert top_logprobs(SimpleNamespace(choices=[SimpleNamespace(logprobs=None)])) == []

@@ -25,11 +25,14 @@ from imr_llm._errors import GuidelineLibraryError
 from imr_llm._models import Contract
 from imr_llm.drafting._dates import find_dates
 from imr_llm.drafting._evidence import evidence_for
+from imr_llm.drafting._grounding import NUMBER_WORDS
 from imr_llm.drafting._models import CriterionCheck, CriterionStatus, Evidence
 from imr_llm.guidelines._routing import ACUTE_DAYS, RouteMatch
 from imr_llm.records import CaseFile, Line
 
-CodeCheck = Literal["visits_within_limit", "acute_phase", "short_course", "no_unrecommended_ingredient"]
+CodeCheck = Literal[
+    "visits_within_limit", "acute_phase", "short_course", "no_unrecommended_ingredient"
+]
 
 
 class CriterionSpec(Contract):
@@ -45,7 +48,9 @@ def criteria_file() -> Path:
 
 
 @lru_cache(maxsize=8)
-def load_criteria(path: str | None = None) -> dict[str, tuple[CriterionSpec, re.Pattern[str] | None, re.Pattern[str] | None]]:
+def load_criteria(
+    path: str | None = None,
+) -> dict[str, tuple[CriterionSpec, re.Pattern[str] | None, re.Pattern[str] | None]]:
     """Criterion id -> (spec, compiled met pattern, compiled unmet pattern)."""
     where = path or str(criteria_file())
     try:
@@ -86,7 +91,9 @@ class _Hit:
     supports: bool
 
 
-def _doc_lines(case: CaseFile, skip: frozenset[tuple[str, int]]) -> Iterator[tuple[str, str, list[tuple[int, Line]]]]:
+def _doc_lines(
+    case: CaseFile, skip: frozenset[tuple[str, int]]
+) -> Iterator[tuple[str, str, list[tuple[int, Line]]]]:
     """Each document's text (lines joined by spaces, so a phrase wrapped over two lines is
     found) with the start offset of every line."""
     for doc in case.documents:
@@ -156,13 +163,7 @@ def findings_status(
 
 # ------------------------------------------------------------------ numbers
 
-_NUMBER_WORDS = {
-    w: i
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-}
+_NUMBER_WORDS = {w: i for i, w in enumerate(NUMBER_WORDS)}
 _NUM = r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\b"
 _FREQ = re.compile(
     rf"{_NUM}\s*(?:-|to)?\s*(?:{_NUM}\s*)?(?:x|times?|visits?|sessions?|treatments?)?\s*"
@@ -170,11 +171,17 @@ _FREQ = re.compile(
     re.I,
 )
 _SHORT_FREQ = re.compile(r"(?<![\d./])(\d{1,2})\s*x\s*(\d{1,2})(?![\d./])", re.I)
-_COUNT = re.compile(rf"\b{_NUM}\s*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|initial\s+)?(?:[a-z]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b", re.I)
+_COUNT = re.compile(
+    rf"\b{_NUM}\s*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|initial\s+)?(?:[a-z]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b",
+    re.I,
+)
 _TIMES = re.compile(
     r"(?:\bx\s*|\btimes\s+|#\s*|\bqty:?\s*)(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\b", re.I
 )
-_QTY = re.compile(r"(?:#\s*|\bqty:?\s*|\bquantity:?\s*)(\d{1,4})\b|\b(\d{1,4})\s+(?:tablets|tabs|capsules|caps|pills)\b", re.I)
+_QTY = re.compile(
+    r"(?:#\s*|\bqty:?\s*|\bquantity:?\s*)(\d{1,4})\b|\b(\d{1,4})\s+(?:tablets|tabs|capsules|caps|pills)\b",
+    re.I,
+)
 
 
 def _n(token: str | None) -> int | None:
@@ -203,7 +210,9 @@ def requested_visits(request: str) -> int | None:
 
 
 _SERVICE_WORDS = {
-    "physical_medicine": r"(?:physical therapy|physiotherapy|\bpt\b|therapy|occupational therapy|\bot\b)",
+    "physical_medicine": (
+        r"(?:physical therapy|physiotherapy|\bpt\b|therapy|occupational therapy|\bot\b)"
+    ),
     "chiropractic": r"(?:chiropractic|chiro\w*|manipulation)",
     "acupuncture": r"(?:acupuncture)",
     "psych": r"(?:psycho\w*|cognitive behavio\w*|\bcbt\b|biofeedback)",
@@ -218,9 +227,17 @@ def prior_visits(case: CaseFile, service: str) -> tuple[int | None, Evidence | N
     if words is None:
         return None, None
     patterns = [
-        re.compile(rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?{words}\s*(?:sessions?|visits?|treatments?)", re.I),
-        re.compile(rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?(?:sessions?|visits?|treatments?)\s+(?:of\s+)?{words}", re.I),
-        re.compile(rf"{words}[^.;]{{0,40}}?\b(?:x|times|total of|completed|attended)\s*{_NUM}", re.I),
+        re.compile(
+            rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?{words}\s*(?:sessions?|visits?|treatments?)",
+            re.I,
+        ),
+        re.compile(
+            rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?(?:sessions?|visits?|treatments?)\s+(?:of\s+)?{words}",
+            re.I,
+        ),
+        re.compile(
+            rf"{words}[^.;]{{0,40}}?\b(?:x|times|total of|completed|attended)\s*{_NUM}", re.I
+        ),
         re.compile(rf"{words}\W{{1,3}}{_NUM}\s*(?:sessions?|visits?|treatments?)", re.I),
     ]
     best: tuple[int, Evidence] | None = None
@@ -236,7 +253,8 @@ def prior_visits(case: CaseFile, service: str) -> tuple[int | None, Evidence | N
 
 
 _INJURY_CUE = re.compile(
-    r"(date of injury|\bdoi\b|injur(?:y|ed)\s+(?:on|date)|industrial injury|injured (?:at work )?on|"
+    r"(date of injury|\bdoi\b|injur(?:y|ed)\s+(?:on|date)|industrial injury|"
+    r"injured (?:at work )?on|"
     r"date of (?:the )?(?:industrial )?injury)",
     re.I,
 )
@@ -288,15 +306,21 @@ class NumberContext:
     reference: dt.date | None
 
 
-def number_check(check: CodeCheck, ctx: NumberContext, case: CaseFile) -> tuple[CriterionStatus, list[Evidence], str]:
+def number_check(
+    check: CodeCheck, ctx: NumberContext, case: CaseFile
+) -> tuple[CriterionStatus, list[Evidence], str]:
     """(status, evidence, the numbers shown in the checklist)."""
     if check == "acute_phase":
         if ctx.days_since_injury is None:
             return "not documented", [], "date of injury or of the request not found"
         status: CriterionStatus = "met" if ctx.days_since_injury <= ACUTE_DAYS else "not met"
-        return status, [], (
-            f"{ctx.days_since_injury} days from the injury ({ctx.injury}) to {ctx.reference}; "
-            f"acute up to {ACUTE_DAYS}"
+        return (
+            status,
+            [],
+            (
+                f"{ctx.days_since_injury} days from the injury ({ctx.injury}) to {ctx.reference}; "
+                f"acute up to {ACUTE_DAYS}"
+            ),
         )
     if check == "short_course":
         m = _QTY.search(ctx.request)
@@ -308,7 +332,11 @@ def number_check(check: CodeCheck, ctx: NumberContext, case: CaseFile) -> tuple[
     if check == "no_unrecommended_ingredient":
         bad = sorted({m.group(0).lower() for m in UNRECOMMENDED_TOPICAL.finditer(ctx.request)})
         if bad:
-            return "not met", [], "contains " + ", ".join(bad) + " (not recommended in topical form)"
+            return (
+                "not met",
+                [],
+                "contains " + ", ".join(bad) + " (not recommended in topical form)",
+            )
         return "met", [], "no ingredient the guideline does not recommend topically"
     # visits_within_limit
     limit = ctx.limits.get("visits")
@@ -316,15 +344,27 @@ def number_check(check: CodeCheck, ctx: NumberContext, case: CaseFile) -> tuple[
     if limit is None:
         return "not applicable", [], "the routed guideline gives no visit number"
     if asked is None:
-        return "not documented", [], f"requested visits not stated; guideline allows about {limit:g}"
+        return (
+            "not documented",
+            [],
+            f"requested visits not stated; guideline allows about {limit:g}",
+        )
     initial = bool(re.search(r"\b(initial|trial|first)\b", ctx.request, re.I))
     prior, ev = (0, None) if initial else prior_visits(case, ctx.service)
     if prior is None:
         status = "met" if asked <= limit else "not met"
-        return status, [], f"{asked} requested (completed visits not stated); guideline about {limit:g}"
+        return (
+            status,
+            [],
+            f"{asked} requested (completed visits not stated); guideline about {limit:g}",
+        )
     total = asked + prior
     status = "met" if total <= limit else "not met"
-    return status, [ev] if ev else [], f"{asked} requested + {prior} completed = {total}; guideline about {limit:g}"
+    return (
+        status,
+        [ev] if ev else [],
+        f"{asked} requested + {prior} completed = {total}; guideline about {limit:g}",
+    )
 
 
 def check_criteria(
@@ -346,18 +386,28 @@ def check_criteria(
     checks = []
     for cid in match.route.criteria:
         if cid not in table:
-            raise GuidelineLibraryError(f"route names unknown criterion {cid!r}", path=criteria_file())
+            raise GuidelineLibraryError(
+                f"route names unknown criterion {cid!r}", path=criteria_file()
+            )
         spec, met, unmet = table[cid]
         if spec.kind == "number" and spec.check is not None:
             status, evidence, detail = number_check(spec.check, ctx, case)
-            checks.append(CriterionCheck(criterion=spec.label, status=status, evidence=evidence, detail=detail, id=cid))
+            checks.append(
+                CriterionCheck(
+                    criterion=spec.label, status=status, evidence=evidence, detail=detail, id=cid
+                )
+            )
         else:
             status, evidence = findings_status(case, met, unmet, skip=skip)
-            checks.append(CriterionCheck(criterion=spec.label, status=status, evidence=evidence, id=cid))
+            checks.append(
+                CriterionCheck(criterion=spec.label, status=status, evidence=evidence, id=cid)
+            )
     return checks
 
 
-def days_since_injury(case: CaseFile, injury: dt.date | None = None, reference: dt.date | None = None) -> int | None:
+def days_since_injury(
+    case: CaseFile, injury: dt.date | None = None, reference: dt.date | None = None
+) -> int | None:
     injury = injury or injury_date(case)
     reference = reference or latest_date(case)
     if injury and reference and reference >= injury:

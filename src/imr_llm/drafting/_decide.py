@@ -97,7 +97,9 @@ def _read(where: str) -> DecisionConfig:
     try:
         return DecisionConfig.model_validate(tomllib.loads(Path(where).read_text(encoding="utf-8")))
     except OSError as exc:
-        raise GuidelineLibraryError(f"cannot read decision settings: {exc.strerror}", path=where) from None
+        raise GuidelineLibraryError(
+            f"cannot read decision settings: {exc.strerror}", path=where
+        ) from None
     except (tomllib.TOMLDecodeError, ValidationError) as exc:
         first = str(exc).splitlines()[0]
         raise GuidelineLibraryError(f"invalid decision settings: {first}", path=where) from None
@@ -137,7 +139,10 @@ class Verdict:
 
 
 def combine(
-    p_evidence: float | None, p_model: float | None, config: DecisionConfig, threshold: float | None = None
+    p_evidence: float | None,
+    p_model: float | None,
+    config: DecisionConfig,
+    threshold: float | None = None,
 ) -> Verdict:
     """P(Overturned) from the parts the policy uses (a missing part is left out), then the
     decision at `threshold` (default: the config's)."""

@@ -44,7 +44,7 @@ from imr_llm.drafting._models import (
 )
 from imr_llm.drafting._prompts import PromptSet, load_prompts
 from imr_llm.drafting._summarize import DEFAULT_RECORD_TOKENS, case_messages
-from imr_llm.guidelines._routing import Router, RouteMatch, load_router
+from imr_llm.guidelines._routing import RouteMatch, Router, load_router
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm import Completion, Model, Usage
 from imr_llm.records import CaseFile, split_case
@@ -71,7 +71,9 @@ class PrecedentsLike(Protocol):
         self, request: str, service: str, *, k: int = 3, exclude: Iterable[str] = ()
     ) -> list[tuple[Any, float]]: ...
 
-    def overturn_rate(self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0) -> float: ...
+    def overturn_rate(
+        self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0
+    ) -> float: ...
 
 
 class RationaleAnswer(BaseModel):
@@ -80,7 +82,11 @@ class RationaleAnswer(BaseModel):
 
 
 def route_item(
-    case: CaseFile, request: str, *, summary: CaseSummary | None = None, router: Router | None = None
+    case: CaseFile,
+    request: str,
+    *,
+    summary: CaseSummary | None = None,
+    router: Router | None = None,
 ) -> tuple[RouteMatch, int | None]:
     """The route for `request` and the days from the injury to the latest record date."""
     router = router or load_router()
@@ -93,10 +99,18 @@ def route_item(
 
 
 def decision_task(
-    prompts: PromptSet, request: str, citation: GuidelineCitation, checks: list[CriterionCheck], precedents: list[Any]
+    prompts: PromptSet,
+    request: str,
+    citation: GuidelineCitation,
+    checks: list[CriterionCheck],
+    precedents: list[Any],
 ) -> str:
     return prompts.render(
-        "draft_decision", request=request, citation=citation.text, checks=checks, precedents=precedents
+        "draft_decision",
+        request=request,
+        citation=citation.text,
+        checks=checks,
+        precedents=precedents,
     )
 
 
@@ -122,7 +136,9 @@ def _model_rationale(
     request: str,
     decision: str,
 ) -> tuple[str, Usage, bool]:
-    done = model.structured(messages, RationaleAnswer, max_tokens=RATIONALE_MAX_TOKENS, temperature=0.0)
+    done = model.structured(
+        messages, RationaleAnswer, max_tokens=RATIONALE_MAX_TOKENS, temperature=0.0
+    )
     said = [s for s in sentences(done.value.rationale) if not _CLOSING.search(s)]
     text = " ".join([*said, _necessity(request, decision)])
     return text, done.usage, done.cached
@@ -138,7 +154,12 @@ def _drop_unsupported(text: str, issues: list[GroundingIssue]) -> str:
 
 
 def _template_rationale(
-    prompts: PromptSet, request: str, decision: str, citation: GuidelineCitation, checks: list[CriterionCheck], summary: CaseSummary | None
+    prompts: PromptSet,
+    request: str,
+    decision: str,
+    citation: GuidelineCitation,
+    checks: list[CriterionCheck],
+    summary: CaseSummary | None,
 ) -> str:
     text = prompts.render(
         "rationale",
@@ -186,7 +207,9 @@ def draft_item(
     found = corpus.retrieve(request, match.service, k=config.precedent_k, exclude=exclude)
     refs = [p.ref(sim) for p, sim in found]
     base = corpus.overturn_rate(match.service, exclude=exclude, prior=config.precedent_prior)
-    p_evidence = evidence_probability(checks, precedent_rate(refs, base, config.precedent_prior), config)
+    p_evidence = evidence_probability(
+        checks, precedent_rate(refs, base, config.precedent_prior), config
+    )
 
     usage, cached = Usage(), True
     p_model: float | None = None
@@ -212,21 +235,33 @@ def draft_item(
             GroundingIssue(
                 field="decision",
                 value=verdict.decision,
-                problem="plainly contradicted the checklist; set to the checklist's side (check it)",
+                problem="plainly contradicted the checklist; set to the checklist's side "
+                "(check it)",
             )
         )
 
     text, how = "", "template"
     if rationale == "model":
-        task = prompts.render("rationale_write", request=request, decision=decision, citation=citation.text, checks=checks)
+        task = prompts.render(
+            "rationale_write",
+            request=request,
+            decision=decision,
+            citation=citation.text,
+            checks=checks,
+        )
         try:
-            text, used, was_cached = _model_rationale(model, case_messages(prompts, chunks[0], task), request, decision)
+            text, used, was_cached = _model_rationale(
+                model, case_messages(prompts, chunks[0], task), request, decision
+            )
             usage, cached, how = usage + used, cached and was_cached, "model"
         except ModelError as exc:
             usage = usage + getattr(exc, "usage", Usage())
             text = ""
     if not text or not _closing_ok(text, decision):
-        text, how = _template_rationale(prompts, request, decision, citation, checks, summary), "template"
+        text, how = (
+            _template_rationale(prompts, request, decision, citation, checks, summary),
+            "template",
+        )
 
     draft = ItemDraft(
         request=request,
@@ -241,14 +276,21 @@ def draft_item(
         p_evidence=round(p_evidence, 4),
         threshold=verdict.threshold,
         borderline=verdict.borderline,
-        route=RouteInfo(service=match.service, body_parts=match.body_parts, phase=match.phase, days_since_injury=days),
+        route=RouteInfo(
+            service=match.service,
+            body_parts=match.body_parts,
+            phase=match.phase,
+            days_since_injury=days,
+        ),
         precedents=refs[:3],
         rationale_source=how,  # type: ignore[arg-type]
     )
     sources = (*(e.text for e in excerpts), *((summary.prose,) if summary else ()))
     grounding = ground_item(draft, case, *sources)
     if how == "model" and any(i.field == "rationale" for i in grounding):
-        draft = draft.model_copy(update={"rationale": _drop_unsupported(draft.rationale, grounding)})
+        draft = draft.model_copy(
+            update={"rationale": _drop_unsupported(draft.rationale, grounding)}
+        )
         grounding = [
             i.model_copy(update={"problem": i.problem + " (sentence removed from the rationale)"})
             if i.field == "rationale"
@@ -256,5 +298,7 @@ def draft_item(
             for i in grounding
         ]
     return Completion[ItemDraft](
-        value=draft.model_copy(update={"grounding": warnings + grounding}), usage=usage, cached=cached
+        value=draft.model_copy(update={"grounding": warnings + grounding}),
+        usage=usage,
+        cached=cached,
     )

@@ -19,7 +19,7 @@ from imr_llm.records import CaseFile
 
 _NUMBER = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![\d])")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,200})[\"”]")
-_WORDS = [
+NUMBER_WORDS = [
     "zero",
     "one",
     "two",
@@ -51,7 +51,7 @@ _TENS = {
     "eighty": 80,
     "ninety": 90,
 }
-_WORD_RE = re.compile(r"\b(" + "|".join(_WORDS + list(_TENS)) + r")\b", re.I)
+_WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS + list(_TENS)) + r")\b", re.I)
 
 
 def _norm_number(raw: str) -> str:
@@ -92,7 +92,7 @@ class RecordIndex:
             self.numbers.update(n for _, n in _numbers(text, skip_dates=False))
             for word in _WORD_RE.findall(text):
                 w = word.lower()
-                self.numbers.add(str(_TENS[w] if w in _TENS else _WORDS.index(w)))
+                self.numbers.add(str(_TENS[w] if w in _TENS else NUMBER_WORDS.index(w)))
 
     @classmethod
     def of_case(cls, case: CaseFile, *extra: str) -> RecordIndex:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from imr_llm._errors import InputError
 from imr_llm.drafting._draft import LibraryLike, draft_item
@@ -104,7 +103,9 @@ def follow_surgery(drafts: list[ItemDraft]) -> list[ItemDraft]:
     """Services associated with a surgery (pre-operative clearance, assistant surgeon, post-
     operative equipment) stand or fall with it: when the letter's surgery is drafted Upheld,
     they are Upheld too, citing no guideline of their own, as the letters do."""
-    upheld = [d for d in drafts if d.route and d.route.service == "surgery" and d.decision == "Upheld"]
+    upheld = [
+        d for d in drafts if d.route and d.route.service == "surgery" and d.decision == "Upheld"
+    ]
     if not upheld:
         return drafts
     surgery = upheld[0].request

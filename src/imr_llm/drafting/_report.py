@@ -110,7 +110,9 @@ def letter_text(letter: LetterDraft) -> str:
             f"{cite(c.evidence)}"
             for c in item.criteria
         ]
-        out += [f"  precedent {p.case_number}: {p.request} -> {p.decision}" for p in item.precedents]
+        out += [
+            f"  precedent {p.case_number}: {p.request} -> {p.decision}" for p in item.precedents
+        ]
         out += [f"  ! {line}" for line in issue_lines(item.grounding)]
     out += ["", summary_text(letter.summary).split("FACTS AND EVIDENCE", 1)[1].strip()]
     out.append(f"\nprompts version {letter.prompts_version}; model {letter.model}")

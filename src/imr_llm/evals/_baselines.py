@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from imr_llm._text import sentences
 from imr_llm.drafting._models import (
     CaseSummary,
     CriterionCheck,
@@ -36,7 +37,7 @@ from imr_llm.drafting._models import (
 )
 from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, age_sex
-from imr_llm.evals._text import content_tokens, parse_dates, sentences
+from imr_llm.evals._text import content_tokens, parse_dates
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm._model import Usage
 

@@ -6,8 +6,6 @@ import datetime as dt
 import re
 from functools import lru_cache
 
-from imr_llm._text import sentences
-
 STOPWORDS = frozenset(
     """a an and are as at be by for from has have in is it its of on or per the to was were with
     x times session sessions visit visits qty quantity each bilateral left right

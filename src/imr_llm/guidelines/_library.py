@@ -122,7 +122,7 @@ class Library:
 
 
 _CHAPTER_NOISE = frozenset(
-    "mtus acoem guideline guidelines treatment medical the of and official disability odg".split()
+    "mtus acoem guideline guidelines treatment medical the of and official disability odg".split()  # noqa: SIM905
 )
 
 
@@ -136,6 +136,6 @@ def same_chapter(guideline: str, chapter: str) -> bool:
     Guidelines (ODG)')."""
     a, b = _chapter_words(guideline), _chapter_words(chapter)
     if not a or not b:
-        odg = ("odg" in guideline.lower() or "official disability" in guideline.lower())
+        odg = "odg" in guideline.lower() or "official disability" in guideline.lower()
         return odg and ("odg" in chapter.lower() or "official disability" in chapter.lower())
     return a <= b or b <= a

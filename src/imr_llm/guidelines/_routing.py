@@ -111,7 +111,9 @@ class Router:
     @classmethod
     def from_table(cls, table: RoutingTable) -> Router:
         def compile_all(vocab: list[_Vocab]) -> tuple[tuple[str, re.Pattern[str]], ...]:
-            return tuple((v.id, re.compile("|".join(f"(?:{p})" for p in v.patterns))) for v in vocab)
+            return tuple(
+                (v.id, re.compile("|".join(f"(?:{p})" for p in v.patterns))) for v in vocab
+            )
 
         return cls(table, compile_all(table.service), compile_all(table.body))
 
@@ -168,10 +170,14 @@ def _load(path: str) -> Router:
         table = RoutingTable.model_validate(data)
         router = Router.from_table(table)
     except OSError as exc:
-        raise GuidelineLibraryError(f"cannot read routing table: {exc.strerror}", path=path) from None
+        raise GuidelineLibraryError(
+            f"cannot read routing table: {exc.strerror}", path=path
+        ) from None
     except (tomllib.TOMLDecodeError, ValidationError, re.error) as exc:
         first = str(exc).splitlines()[0]
         raise GuidelineLibraryError(f"invalid routing table: {first}", path=path) from None
     if not any(r.service == "*" for r in table.route):
-        raise GuidelineLibraryError("routing table needs a fallback route (service = '*')", path=path)
+        raise GuidelineLibraryError(
+            "routing table needs a fallback route (service = '*')", path=path
+        )
     return router

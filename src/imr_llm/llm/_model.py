@@ -83,7 +83,9 @@ class Model(ABC):
             )
             usage, cached = usage + done.usage, cached and done.cached
             answers.append(str(done.value.answer))  # type: ignore[attr-defined]
-        return Completion[LabelProbs](value=from_samples(answers, labels), usage=usage, cached=cached)
+        return Completion[LabelProbs](
+            value=from_samples(answers, labels), usage=usage, cached=cached
+        )
 
 
 def _seed_kw(model: Model, seed: int) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Regenerate the shipped precedent corpus from the gold letters:
 
-    python -m imr_llm.precedents [evals/datasets/letters/gold.jsonl]
+python -m imr_llm.precedents [evals/datasets/letters/gold.jsonl]
 """
 
 from __future__ import annotations

@@ -58,7 +58,9 @@ def _reason(rationale: str) -> str:
     return text if len(text) <= REASON_CHARS else "..." + text[-REASON_CHARS:]
 
 
-def precedents_from_letters(letters: Iterable[DecisionLetter], router: Router | None = None) -> list[Precedent]:
+def precedents_from_letters(
+    letters: Iterable[DecisionLetter], router: Router | None = None
+) -> list[Precedent]:
     router = router or load_router()
     out = []
     for letter in letters:
@@ -111,7 +113,9 @@ class PrecedentCorpus:
         top = max((scores[i] for i in chosen), default=1.0) or 1.0
         return [(self.precedents[i], float(scores[i]) / top) for i in chosen]
 
-    def overturn_rate(self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0) -> float:
+    def overturn_rate(
+        self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0
+    ) -> float:
         """Share of Overturned items among this service's precedents, shrunk toward the whole
         corpus's share with `prior` pseudo-items (so a rare service is not 0 or 1)."""
         skip = frozenset(exclude)
@@ -153,11 +157,12 @@ def _load(path: str | None) -> PrecedentCorpus:
                 )
             except (json.JSONDecodeError, ValidationError) as exc:
                 reason = type(exc).__name__
-                raise InputError(f"line {n} is not a precedent or parsed letter ({reason})", path=where) from None
+                raise InputError(
+                    f"line {n} is not a precedent or parsed letter ({reason})", path=where
+                ) from None
         letters = [r for r in rows if isinstance(r, DecisionLetter)]
         items = [r for r in rows if isinstance(r, Precedent)] + precedents_from_letters(letters)
         return PrecedentCorpus(items, source=str(where))
     from imr_llm.letters import load_letters
 
     return PrecedentCorpus(precedents_from_letters(load_letters(where)), source=str(where))
-
