@@ -114,7 +114,10 @@ class ScriptedModel(Model):
 
 
 def make_bench(
-    state_dir: Path, models: dict[str | None, Model] | None = None, **kwargs: Any
+    state_dir: Path,
+    models: dict[str | None, Model] | None = None,
+    records: Path = CASE_RECORDS,
+    **kwargs: Any,
 ) -> Workbench:
     """A workbench over the synthetic case; `models` maps a model spec to its model."""
     table = models or {None: ScriptedModel()}
@@ -124,7 +127,7 @@ def make_bench(
             raise ModelError(f"unknown model spec {spec!r}")
         return table[spec]
 
-    return open_workbench([CASE_RECORDS], state_dir=state_dir, model_factory=factory, **kwargs)
+    return open_workbench([records], state_dir=state_dir, model_factory=factory, **kwargs)
 
 
 @pytest.fixture

@@ -70,7 +70,9 @@ def review_cmd(
     prompts: Annotated[
         Path | None, typer.Option("--prompts", help="Directory of *.j2 templates overriding.")
     ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the response cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not use the response cache.")
+    ] = False,
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open a browser window.")
     ] = False,

@@ -130,7 +130,11 @@ class Workbench:
         def work(job: Job) -> int:
             model = TrackedModel(self.model(spec), job)
             done = draft_item(
-                self.case, request, model, self.library, prompts=prompts,
+                self.case,
+                request,
+                model,
+                self.library,
+                prompts=prompts,
                 summary=base.letter.summary,
             )
             letter, changes = replace_item(base.letter, index, done.value, self.prompts)
@@ -211,6 +215,7 @@ def create_app(bench: Workbench, *, allowed_hosts: Sequence[str] = LOOPBACK_HOST
             job=job.as_json() if job else None,
             model_spec=bench.model_spec or "",
             error=error,
+            saved=request.query_params.get("saved", "") if error is None else "",
         )
 
     async def checked_form(request: Request) -> FormData:
@@ -326,7 +331,9 @@ def create_app(bench: Workbench, *, allowed_hosts: Sequence[str] = LOOPBACK_HOST
         else:
             return PlainTextResponse("unknown export format", status_code=404)
         return Response(
-            body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+            body,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
     routes = [

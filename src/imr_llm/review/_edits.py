@@ -67,7 +67,9 @@ def _item_changes(i: int, old: ItemDraft, form: Mapping[str, str]) -> tuple[Item
             {**old.model_dump(), "criteria": criteria, "decision": decision, "rationale": rationale}
         )
     except ValidationError as exc:
-        problems = "; ".join(str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors())
+        problems = "; ".join(
+            str(e.get("msg", "")).removeprefix("Value error, ") for e in exc.errors()
+        )
         raise EditError(f"{label}: {problems}") from exc
     return new, changes
 

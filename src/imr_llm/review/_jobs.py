@@ -33,7 +33,7 @@ STAGES = {
 }
 
 
-class Cancelled(Exception):  # noqa: N818 - not an error: the reviewer asked for it
+class Cancelled(Exception):
     """Raised inside the job's thread at the next model call after a cancel.
 
     Deliberately not an `ImrLlmError`/`ModelError`, so no drafting step swallows it."""
@@ -134,7 +134,11 @@ class JobRunner:
             job.result_version = work(job)
             job.state, job.stage = "done", "done"
         except Cancelled:
-            job.state, job.stage, job.message = "cancelled", "cancelled", "cancelled by the reviewer"
+            job.state, job.stage, job.message = (
+                "cancelled",
+                "cancelled",
+                "cancelled by the reviewer",
+            )
         except ImrLlmError as exc:  # messages name files and problems, never record text
             job.state, job.stage, job.message = "failed", "failed", str(exc)
         except Exception as exc:  # a bug must not kill the server; details only at DEBUG

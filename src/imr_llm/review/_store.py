@@ -13,6 +13,7 @@ A version file is created with O_EXCL: an existing file is never replaced.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -73,12 +74,21 @@ def case_key(case: CaseFile) -> str:
     return digest.hexdigest()[:16]
 
 
+def _record_files(case: CaseFile, given: list[Path]) -> list[str]:
+    """The files the documents came from (absolute), else the paths given."""
+    files = [Path(d.source) for d in case.documents]
+    if files and all(f.is_file() for f in files):
+        return [str(f.resolve()) for f in files]
+    return [str(p.resolve()) for p in given]
+
+
 def _private_dir(path: Path) -> None:
     try:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(path, 0o700)
     except OSError as exc:
-        raise InputError(f"cannot create the review state directory ({exc.strerror})", path=path)
+        msg = f"cannot create the review state directory ({exc.strerror})"
+        raise InputError(msg, path=path) from exc
 
 
 def _write_new(path: Path, text: str) -> None:
@@ -108,14 +118,12 @@ class CaseStore:
 
             info = {
                 "case_number": case_number(case),
-                "records": [str(p.resolve()) for p in records],
+                "records": _record_files(case, records),
                 "created": dt.datetime.now(dt.UTC).isoformat(),
             }
-            try:
+            with contextlib.suppress(FileExistsError):
                 _write_new(meta, json.dumps(info, indent=2) + "\n")
-            except FileExistsError:
-                pass
-        self.records = [str(p.resolve()) for p in records]
+        self.records = _record_files(case, records)
 
     def versions(self) -> list[Version]:
         """Every saved version, oldest first. A file that does not validate is an error naming

@@ -34,7 +34,7 @@ def evidence_html(evidence: Sequence[Evidence]) -> Markup:
     if not evidence:
         return Markup('<span class="none">no supporting line found</span>')
     parts = [
-        Markup('{link} <q>{quote}</q>').format(
+        Markup("{link} <q>{quote}</q>").format(
             link=ref_link(e.document_id, e.line_start, e.line_end), quote=e.quote
         )
         for e in evidence
@@ -68,9 +68,7 @@ def rich(text: str | None, issues: Iterable[GroundingIssue] = ()) -> Markup:
 
 def issues_for(issues: Iterable[GroundingIssue], *fields: str) -> list[GroundingIssue]:
     """Issues whose field is one of `fields` or an element of it (`criteria[0].evidence`)."""
-    return [
-        i for i in issues if any(i.field == f or i.field.startswith(f + ".") for f in fields)
-    ]
+    return [i for i in issues if any(i.field == f or i.field.startswith(f + ".") for f in fields)]
 
 
 def is_correction(issue: GroundingIssue) -> bool:
@@ -124,9 +122,7 @@ def precedents(item: Any) -> list[Precedent]:
             out.append(Precedent(p, None, None))
             continue
         label = " ".join(
-            str(x)
-            for x in (getattr(p, "case_number", None), getattr(p, "request", None))
-            if x
+            str(x) for x in (getattr(p, "case_number", None), getattr(p, "request", None)) if x
         ) or str(getattr(p, "id", "") or p)
         detail = getattr(p, "rationale", None) or getattr(p, "text", None)
         out.append(Precedent(label, getattr(p, "decision", None), detail))
