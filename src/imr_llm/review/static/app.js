@@ -47,6 +47,9 @@
     if (changed === "status" && data.allowed.length === 1 && decision.value !== data.allowed[0]) {
       decision.value = data.allowed[0];
       hint.textContent = `decision follows the checklist: ${data.allowed[0]}`;
+      if (decision.value !== decision.dataset.drafted) {
+        hint.textContent += ` (the rationale below was written for ${decision.dataset.drafted}: edit it)`;
+      }
       hint.classList.remove("warn");
     } else if (data.problems[decision.value]) {
       hint.textContent = data.problems[decision.value];
