@@ -104,6 +104,8 @@ def test_decision_the_checklist_contradicts_is_refused(drafted: Workbench) -> No
     assert resp.status_code == 400
     assert "not saved: item 1" in resp.text and "contradicts the checklist" in resp.text
     assert len(drafted.store.versions()) == 1
+    form["version"] = "1x"
+    assert client(drafted).post("/save", data=form).status_code == 400
 
 
 def test_summary_and_rationale_edits(drafted: Workbench) -> None:

@@ -218,6 +218,10 @@ def create_app(bench: Workbench, *, allowed_hosts: Sequence[str] = LOOPBACK_HOST
             saved=request.query_params.get("saved", "") if error is None else "",
         )
 
+    def version_in(form: FormData) -> Version | None:
+        raw = str(form.get("version", ""))
+        return bench.store.get(int(raw)) if raw.isdigit() else None
+
     async def checked_form(request: Request) -> FormData:
         form = await request.form()
         if not secrets.compare_digest(str(form.get("token", "")), bench.token):
@@ -251,7 +255,7 @@ def create_app(bench: Workbench, *, allowed_hosts: Sequence[str] = LOOPBACK_HOST
             form = await checked_form(request)
         except PermissionError:
             return forbidden()
-        base = bench.store.get(int(str(form.get("version", "0")) or 0))
+        base = version_in(form)
         index = str(form.get("item", ""))
         if base is None or not index.isdigit() or int(index) >= len(base.letter.items):
             return case_page(request, "unknown version or item", 400)
@@ -273,7 +277,7 @@ def create_app(bench: Workbench, *, allowed_hosts: Sequence[str] = LOOPBACK_HOST
             form = await checked_form(request)
         except PermissionError:
             return forbidden()
-        base = bench.store.get(int(str(form.get("version", "0")) or 0))
+        base = version_in(form)
         if base is None:
             return case_page(request, "unknown version", 400)
         values = {k: str(v) for k, v in form.items()}

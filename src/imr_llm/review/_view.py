@@ -82,7 +82,7 @@ def is_correction(issue: GroundingIssue) -> bool:
 def document_class(doc: Any) -> str | None:
     """The document's class (rfa, ur_determination, progress_report...) if the records step
     gives one, else its kind."""
-    for name in ("doc_class", "document_class", "klass", "category", "cls", "kind"):
+    for name in ("doc_class", "document_class", "class_", "klass", "category", "doc_type", "kind"):
         value = getattr(doc, name, None)
         if value:
             return str(getattr(value, "value", value)).replace("_", " ")
