@@ -293,3 +293,15 @@ def test_eval_scores_drafts_against_reviewer_final(drafted: Workbench, tmp_path:
         metrics["metrics"]["decision_accuracy"] == 0.0
     )  # majority says Upheld; reviewer Overturned
     assert run is not None
+
+
+def test_a_bug_in_a_job_fails_it_without_details(state_dir: Path) -> None:
+    class Broken(ScriptedModel):
+        def structured(self, messages, response_model, **kwargs):  # type: ignore[no-untyped-def]
+            raise RuntimeError(messages[-1]["content"])  # would carry record text
+
+    bench = make_bench(state_dir, {None: Broken()})
+    bench.start_draft()
+    bench.jobs.wait(10)
+    job = client(bench).get("/api/job").json()
+    assert job["state"] == "failed" and job["message"] == "internal error (RuntimeError)"

@@ -144,7 +144,7 @@ class JobRunner:
         except Exception as exc:  # a bug must not kill the server; details only at DEBUG
             log.debug("review job %s failed", job.kind, exc_info=True)
             job.state, job.stage = "failed", "failed"
-            job.message = f"internal error ({type(exc).__name__}); run with --debug for details"
+            job.message = f"internal error ({type(exc).__name__})"
         finally:
             job.finished = dt.datetime.now(dt.UTC)
 
