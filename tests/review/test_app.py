@@ -216,6 +216,7 @@ def test_exports_markdown_docx_and_side_by_side_json(drafted: Workbench) -> None
     assert "## CLINICAL CASE SUMMARY" in md.text
     assert f"### {REQUEST}: Overturned" in md.text
     assert "**Date of Injury:** 11/02/2016" in md.text
+    assert "credentials:\n\n**State(s) of Licensure:** \\[to be completed\\]" in md.text
 
     from docx import Document
 

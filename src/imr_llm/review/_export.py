@@ -89,7 +89,8 @@ def letter_blocks(letter: LetterDraft) -> list[Block]:
         elif _HEADING.match(line):
             flush()
             blocks.append(("heading", line))
-        elif _FIELD.match(line) and not paragraph:
+        elif _FIELD.match(line) and (not paragraph or paragraph[-1].endswith(":")):
+            flush()  # a lead-in line ending in ':' stays its own paragraph
             blocks.append(("field", line))
         else:
             paragraph.append(line)
