@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System packages the test suite needs beyond the venv (installed once per machine).
-# - chromium: the eval HTML report is opened in a real headless browser.
+# - chromium: the eval HTML report is opened in a real headless browser, and the review
+#   workbench is driven end to end in it (Playwright, pointed at this executable).
 set -euo pipefail
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -16,6 +16,7 @@ from imr_llm.evals._case_meta import SyntheticCase
 from imr_llm.guidelines._models import Excerpt
 from imr_llm.letters._models import DecisionLetter
 from imr_llm.records._models import CaseFile
+from imr_llm.review._export import ReviewExport
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "decision_letter": DecisionLetter,
@@ -25,6 +26,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "letter_draft": LetterDraft,
     "synthetic_case": SyntheticCase,
     "guideline_excerpt": Excerpt,
+    "review_export": ReviewExport,
 }
 
 

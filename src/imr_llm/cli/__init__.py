@@ -10,7 +10,7 @@ import sys
 import typer
 
 from imr_llm._errors import ImrLlmError
-from imr_llm.cli import _draft, _eval, _local, _parse
+from imr_llm.cli import _draft, _eval, _local, _parse, _review
 
 app = typer.Typer(
     name="imr-llm",
@@ -26,7 +26,7 @@ def _root() -> None:
     """LLM toolkit for California workers' compensation Independent Medical Review."""
 
 
-for _module in (_parse, _local, _draft, _eval):
+for _module in (_parse, _local, _draft, _eval, _review):
     _module.register(app)
 
 

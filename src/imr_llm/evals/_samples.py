@@ -5,7 +5,9 @@ A dataset is one of
 - a letter file (PDF or text) or a directory of them, searched recursively (parsed with
   `imr_llm.letters.load_letters` one file at a time, so that a bad file is reported and
   skipped, not fatal; `strict=True` makes it fatal);
-- a synthetic case directory (with `case.json` and `records/`) or a directory of them.
+- a synthetic case directory (with `case.json` and `records/`) or a directory of them;
+- a reviewed case (`*.review.json`, exported by `imr-llm review`) or a directory of them:
+  drafts are scored against the reviewer-final letter (see `_reviewed`).
 
 For the `draft` task every item of every letter is a sample: the record is the letter's CLINICAL
 CASE SUMMARY, the request is the item's request, and the gold is the real decision, citation and
@@ -72,7 +74,7 @@ class SkippedFile(Contract):
 
 class Dataset(Contract):
     path: str
-    kind: Literal["letters", "letters-jsonl", "synthetic"]
+    kind: Literal["letters", "letters-jsonl", "synthetic", "reviewed"]
     samples: list[Sample]
     skipped: list[SkippedFile] = Field(default_factory=list)
 
@@ -262,6 +264,10 @@ def load_dataset(path: str | Path, task: Task, *, strict: bool = False) -> Datas
     root = Path(path)
     if not root.exists():
         raise InputError("dataset not found", path=root)
+    from imr_llm.evals._reviewed import review_files, reviewed_samples
+
+    if reviewed := review_files(root):
+        return Dataset(path=str(root), kind="reviewed", samples=reviewed_samples(reviewed, task))
     if root.is_file():
         if root.suffix.lower() in (".jsonl", ".ndjson"):
             samples = letter_samples(read_letters_jsonl(root), task)
