@@ -22,19 +22,14 @@ REQUEST = "Physical therapy additional 3 visits per week for 2 weeks"
 Answer = Callable[[type[BaseModel]], dict[str, Any]]
 
 
-def checklist(first: str = "met", rest: str = "not documented") -> Answer:
-    """A checklist answer for however many criteria the prompt lists: criterion 1 `first`
-    (citing D3:10, "She has completed 5 physical therapy sessions"), the others `rest`."""
+def decided(decision: str = "Upheld") -> Answer:
+    """Item answers: every decision sample says `decision` (P(Overturned) from the model is
+    then 0 or 1); the rationale names a record fact."""
 
     def answer(rm: type[BaseModel]) -> dict[str, Any]:
-        names = [n for n in rm.model_fields if n[1:].isdigit()]
-        out: dict[str, Any] = {}
-        for i, name in enumerate(sorted(names, key=lambda n: int(n[1:]))):
-            out[name] = first if i == 0 else rest
-            out[f"{name}_ref"] = "D3:10" if i == 0 else None
-        statuses = list(out[n] for n in names)
-        out["decision"] = "Overturned" if all(s == "met" for s in statuses) else "Upheld"
-        return out
+        if rm.__name__ == "RationaleAnswer":
+            return {"rationale": "She has completed 5 physical therapy sessions."}
+        return {"answer": decision}
 
     return answer
 
@@ -75,19 +70,19 @@ SUMMARY: dict[str, Answer] = {
 
 
 class ScriptedModel(Model):
-    """Answers by response-model name (the Checklist models are built per call, so any name
-    starting with 'Checklist' or unknown gets the checklist answer). `gate`, when given, makes
-    every call wait for it (to test progress and cancel)."""
+    """Answers the summary calls by response-model name and the item calls (decision samples,
+    rationale) with `item_answer`. `gate`, when given, makes every call wait for it (to test
+    progress and cancel)."""
 
     def __init__(
         self,
-        checklist_answer: Answer | None = None,
+        item_answer: Answer | None = None,
         *,
         name: str = "scripted",
         gate: threading.Event | None = None,
     ) -> None:
         self.name = name
-        self.checklist_answer = checklist_answer or checklist()
+        self.item_answer = item_answer or decided()
         self.gate = gate
         self.calls: list[str] = []
         self.started = threading.Event()
@@ -105,7 +100,7 @@ class ScriptedModel(Model):
             raise ModelError("scripted model: gate never opened")
         name = response_model.__name__
         self.calls.append(name)
-        answer = SUMMARY.get(name, self.checklist_answer)
+        answer = SUMMARY.get(name, self.item_answer)
         try:
             value = response_model.model_validate(answer(response_model))
         except ValidationError as exc:

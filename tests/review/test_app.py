@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from imr_llm.review import ReviewExport, Workbench, create_app
 
-from .conftest import CASE_RECORDS, REQUEST, ScriptedModel, checklist, make_bench
+from .conftest import CASE_RECORDS, REQUEST, ScriptedModel, decided, make_bench
 
 
 def client(bench: Workbench) -> TestClient:
@@ -99,7 +99,12 @@ def test_save_is_a_new_version_that_survives_restart(drafted: Workbench, state_d
 
 
 def test_decision_the_checklist_contradicts_is_refused(drafted: Workbench) -> None:
-    form = edit_form(drafted, **{"item-0-decision": "Overturned"})
+    n = len(drafted.store.latest().letter.items[0].criteria)  # type: ignore[union-attr]
+    form = edit_form(
+        drafted,
+        **{f"item-0-c{j}-status": "not met" for j in range(n)},
+        **{"item-0-decision": "Overturned"},
+    )
     resp = client(drafted).post("/save", data=form)
     assert resp.status_code == 400
     assert "not saved: item 1" in resp.text and "contradicts the checklist" in resp.text
@@ -133,7 +138,9 @@ def test_follow_api_says_which_decision_the_checklist_allows(drafted: Workbench)
     body = c.post("/api/follow", json={"statuses": ["met", "met"]}, headers=headers).json()
     assert body["allowed"] == ["Overturned"]
     body = c.post("/api/follow", json={"statuses": ["met", "not met"]}, headers=headers).json()
-    assert body["allowed"] == ["Upheld"] and "c2" in body["problems"]["Overturned"]
+    assert body["allowed"] == ["Upheld", "Overturned"]  # a judgement: both are allowed
+    body = c.post("/api/follow", json={"statuses": ["not met", "not met"]}, headers=headers).json()
+    assert body["allowed"] == ["Upheld"] and "no criterion is met" in body["problems"]["Overturned"]
     assert c.post("/api/follow", json={"statuses": []}).status_code == 403
 
 
@@ -184,7 +191,7 @@ def test_failed_job_shows_one_line(state_dir: Path) -> None:
 
 
 def test_rerun_one_item_with_another_model(state_dir: Path) -> None:
-    other = ScriptedModel(checklist("met", "met"), name="other")
+    other = ScriptedModel(decided("Overturned"), name="other")
     bench = make_bench(state_dir, {None: ScriptedModel(), "other": other})
     bench.start_draft()
     bench.jobs.wait(10)
@@ -196,7 +203,7 @@ def test_rerun_one_item_with_another_model(state_dir: Path) -> None:
     assert latest is not None and (latest.number, latest.kind, latest.parent) == (2, "rerun", 1)
     assert latest.model == "other" and latest.letter.items[0].decision == "Overturned"
     assert latest.changes == [f"item 1 ({REQUEST}): re-drafted, decision Upheld -> Overturned"]
-    assert other.calls and all(name.startswith("Checklist") for name in other.calls)
+    assert other.calls and set(other.calls) == {"LabelAnswer", "RationaleAnswer"}
     # the summary is reused, not re-drafted
     first = bench.store.get(1)
     assert first is not None and latest.letter.summary == first.letter.summary

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from markupsafe import Markup
-from pydantic import ConfigDict
 
 from imr_llm.cli import main
-from imr_llm.drafting import GroundingIssue, ItemDraft
+from imr_llm.drafting import GroundingIssue
+from imr_llm.drafting._models import PrecedentRef
 from imr_llm.review import Workbench
 from imr_llm.review._view import (
     document_class,
@@ -77,12 +77,6 @@ def test_future_fields_are_read_when_present_and_absent_otherwise() -> None:
     assert (p.label, p.decision) == ("CM16-0001 PT x6", "Upheld")
 
 
-class _ItemWithExtras(ItemDraft):
-    """Stands in for the ItemDraft other steps are extending."""
-
-    model_config = ConfigDict(extra="allow")
-
-
 def _render(bench: Workbench, **letter_update: Any) -> str:
     version = bench.store.latest()
     assert version is not None
@@ -111,13 +105,17 @@ def _render(bench: Workbench, **letter_update: Any) -> str:
 
 
 def test_template_shows_future_fields(drafted: Workbench) -> None:
-    plain = _render(drafted)
-    assert "P(Overturned)" not in plain and "Precedents used" not in plain
     item = drafted.store.latest().letter.items[0]  # type: ignore[union-attr]
-    extra = _ItemWithExtras(
-        **item.model_dump(),
-        p_overturned=0.31,
-        precedents=[SimpleNamespace(case_number="CM16-0235869", request="PT", decision="Upheld")],
+    bare = item.model_copy(update={"p_overturned": None, "precedents": []})
+    plain = _render(drafted, items=[bare])
+    assert "P(Overturned)" not in plain and "Precedents used" not in plain
+    extra = item.model_copy(
+        update={
+            "p_overturned": 0.31,
+            "precedents": [
+                PrecedentRef(case_number="CM16-0235869", request="PT", decision="Upheld")
+            ],
+        }
     )
     html = _render(drafted, items=[extra])
     assert "P(Overturned) = 0.31" in html

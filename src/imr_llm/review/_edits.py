@@ -1,6 +1,7 @@
 """A reviewer's edits applied to a letter: a new `LetterDraft` (the old one is untouched) and
 the list of what changed. Drafted items stay `ItemDraft`s, so the contract's rule holds for the
-reviewer too: the decision follows the checklist (Overturned only with every criterion met)."""
+reviewer too: a decision that plainly contradicts the checklist (every criterion met, or none)
+is refused; between those the decision is the reviewer's judgement."""
 
 from __future__ import annotations
 

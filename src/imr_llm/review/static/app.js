@@ -44,7 +44,8 @@
     });
     if (!resp.ok) return;
     const data = await resp.json();
-    if (changed === "status" && data.allowed.length === 1 && decision.value !== data.allowed[0]) {
+    if (changed === "status" && data.allowed.length === 1) {
+      // (several status changes may answer out of order: the last answer names the decision)
       decision.value = data.allowed[0];
       hint.textContent = `decision follows the checklist: ${data.allowed[0]}`;
       if (decision.value !== decision.dataset.drafted) {
