@@ -34,6 +34,7 @@ from imr_llm.evals._results import ResultsWriter, SampleResult, latest_results, 
 from imr_llm.evals._runinfo import check_resumable, run_config, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
 from imr_llm.evals._scoring import error_result, result_for
+from imr_llm.llm._egress import mask_spec
 from imr_llm.llm._model import Model
 
 ABORT_AFTER = 5
@@ -198,7 +199,7 @@ def _run_variant(
     from imr_llm.evals._report_html import write_html_report
     from imr_llm.evals._report_md import write_md_report
 
-    spec = model if isinstance(model, str) else model.name
+    spec = mask_spec(model) if isinstance(model, str) else model.name
     prompts, prompts_version = (
         (None, None) if is_baseline(spec) and prompts_dir is None else load_prompt_set(prompts_dir)
     )
@@ -315,7 +316,7 @@ def run_eval(
     samples = data.samples[:limit] if limit is not None else data.samples
     if not samples:
         raise InputError("the dataset has no samples for this task", path=dataset)
-    spec = model if isinstance(model, str) else model.name
+    spec = mask_spec(model) if isinstance(model, str) else model.name
     if library is None and task == "draft" and spec != "baseline/majority":
         from imr_llm.evals._predictors import load_guideline_library
 
