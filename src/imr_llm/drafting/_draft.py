@@ -132,14 +132,19 @@ def _ask(
         return model.structured(
             messages, checklist_model(criteria), max_tokens=max_tokens, temperature=0.0
         ), "model"
-    except ModelError:
-        pass
-    return model.structured(
-        messages,
-        checklist_model(criteria, with_decision=False),
-        max_tokens=max_tokens,
-        temperature=0.0,
-    ), "checklist"
+    except ModelError as exc:
+        spent: Usage = getattr(exc, "usage", None) or Usage()  # the failed asks count too
+    try:
+        done = model.structured(
+            messages,
+            checklist_model(criteria, with_decision=False),
+            max_tokens=max_tokens,
+            temperature=0.0,
+        )
+    except ModelError as exc:
+        exc.usage = spent + (getattr(exc, "usage", None) or Usage())  # type: ignore[attr-defined]
+        raise
+    return Completion[ChecklistBase](value=done.value, usage=spent + done.usage), "checklist"
 
 
 def draft_item(
