@@ -37,13 +37,13 @@ def storage_error(exc: OSError, path: Path | str) -> StorageError:
     return StorageError(f"{path}: cannot write ({what}); files written before are kept")
 
 
-def private_dir(path: Path) -> Path:
-    """Create `path` (and missing parents) as 0700 directories; an existing leaf created by
-    an earlier run of this tool is tightened to 0700."""
+def private_dir(path: Path, *, tighten: bool = False) -> Path:
+    """Create `path` (and missing parents) as 0700 directories; with `tighten` an existing
+    `path` (one this tool owns, such as the cache) is made 0700 too."""
     missing = [p for p in (path, *path.parents) if not p.exists()]
     try:
         path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-        for created in missing:
+        for created in [*missing, *([path] if tighten else [])]:
             os.chmod(created, DIR_MODE)  # mkdir's mode is filtered by the umask
     except OSError as exc:
         raise storage_error(exc, path) from exc

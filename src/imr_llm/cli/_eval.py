@@ -14,6 +14,13 @@ from typing import Annotated
 import typer
 
 from imr_llm._errors import InputError
+from imr_llm.cli._modelopts import (
+    AllowRemoteOpt,
+    MaxCallsOpt,
+    RedactOpt,
+    build_model,
+    model_flags,
+)
 
 
 class TaskName(StrEnum):
@@ -63,6 +70,16 @@ NoHoldoutOpt = Annotated[
         "(by default they are left out: leave-one-letter-out).",
     ),
 ]
+MaxFailedOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-failed",
+        min=0.0,
+        max=1.0,
+        help="Share of samples that may fail (0 to 1) before the exit status is non-zero: 4, "
+        "or 3 when no sample succeeded. Default 0: any failed sample fails the command.",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 FailIfOpt = Annotated[
     list[str] | None,
@@ -108,9 +125,15 @@ def _run(
     no_holdout: bool,
     quiet: bool,
     fail_if: list[str] | None,
+    allow_remote: list[str] | None = None,
+    redact: bool = False,
+    max_calls: int | None = None,
+    max_failed: float = 0.0,
 ) -> None:
     from imr_llm.evals import run_eval
+    from imr_llm.evals._baselines import is_baseline
     from imr_llm.evals._gates import parse_gate
+    from imr_llm.evals._runner import check_failed_share
 
     missing = [n for n, v in (("--dataset", dataset), ("--model", model), ("--out", out)) if not v]
     if missing:
@@ -118,10 +141,16 @@ def _run(
     for gate in fail_if or []:
         parse_gate(gate)  # bad syntax fails before any work
     assert dataset is not None and model is not None and out is not None
+    llm: object = model
+    if not is_baseline(model):  # built here so that the endpoint is named before any call
+        flags = model_flags(
+            no_cache=no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls
+        )
+        llm = build_model(model, **flags)
     run = run_eval(
         dataset,
         task=task.value,  # type: ignore[arg-type]
-        model=model,
+        model=llm,  # type: ignore[arg-type]
         out=out,
         prompts=prompts or [],
         max_concurrency=max_concurrency,
@@ -137,14 +166,19 @@ def _run(
         progress=not quiet,
     )
     _echo_run(run)
+    outcomes = []
     if fail_if:
-        from imr_llm.evals._gates import evaluate_gates, raise_on_failure
+        from imr_llm.evals._gates import evaluate_gates
 
         outcomes = evaluate_gates(
             [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
         )
         for outcome in outcomes:
             typer.echo(outcome.describe())
+    check_failed_share(run, max_failed)  # failed samples (4, or 3) before a failed gate (1)
+    if outcomes:
+        from imr_llm.evals._gates import raise_on_failure
+
         raise_on_failure(outcomes)
 
 
@@ -176,6 +210,10 @@ def register(app: typer.Typer) -> None:
         no_holdout: NoHoldoutOpt = False,
         quiet: QuietOpt = False,
         fail_if: FailIfOpt = None,
+        allow_remote: AllowRemoteOpt = None,
+        redact: RedactOpt = False,
+        max_calls: MaxCallsOpt = None,
+        max_failed: MaxFailedOpt = 0.0,
     ) -> None:
         """Run an eval: imr-llm eval --task draft --dataset PATH --model SPEC --out runs/NAME."""
         if ctx.invoked_subcommand is not None:
@@ -205,6 +243,10 @@ def register(app: typer.Typer) -> None:
             no_holdout,
             quiet,
             fail_if,
+            allow_remote,
+            redact,
+            max_calls,
+            max_failed,
         )
 
     @eval_app.command("run")
@@ -226,6 +268,10 @@ def register(app: typer.Typer) -> None:
         no_holdout: NoHoldoutOpt = False,
         quiet: QuietOpt = False,
         fail_if: FailIfOpt = None,
+        allow_remote: AllowRemoteOpt = None,
+        redact: RedactOpt = False,
+        max_calls: MaxCallsOpt = None,
+        max_failed: MaxFailedOpt = 0.0,
     ) -> None:
         """The same as `imr-llm eval --task ...`, spelled as a subcommand."""
         _run(
@@ -246,6 +292,10 @@ def register(app: typer.Typer) -> None:
             no_holdout,
             quiet,
             fail_if,
+            allow_remote,
+            redact,
+            max_calls,
+            max_failed,
         )
 
     @eval_app.command("compare")
