@@ -126,9 +126,7 @@ def summarize_cmd(
 
     case, skipped = _records("summarize", records, max_input_mb)
     prompt_set = load_prompts(prompts)
-    llm = _model(
-        model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls
-    )
+    llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
     done = summarize(case, llm, prompts=prompt_set)
     summary = done.value
     text = {
@@ -172,9 +170,7 @@ def draft_cmd(
     case, skipped = _records("draft", records, max_input_mb)
     prompt_set = load_prompts(prompts)
     library = load_library(guidelines)
-    llm = _model(
-        model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls
-    )
+    llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
     done = draft_letter(case, llm, library, items=item, prompts=prompt_set)
     letter = done.value
     text = {

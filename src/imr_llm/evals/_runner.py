@@ -25,6 +25,7 @@ from typing import Any
 from tqdm import tqdm
 
 from imr_llm._errors import ImrLlmError, InputError
+from imr_llm._private import make_private, storage_error
 from imr_llm.evals._baselines import is_baseline
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
 from imr_llm.evals._gates import check_gates
@@ -34,7 +35,6 @@ from imr_llm.evals._results import ResultsWriter, SampleResult, latest_results, 
 from imr_llm.evals._runinfo import check_resumable, run_config, run_lock, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
 from imr_llm.evals._scoring import error_result, result_for
-from imr_llm._private import make_private, storage_error
 from imr_llm.llm._client import allow_requests, stop_requests
 from imr_llm.llm._egress import mask_spec
 from imr_llm.llm._model import Model

@@ -37,7 +37,6 @@ except ImportError:  # pragma: no cover - older instructor
 from pydantic import BaseModel, ValidationError
 
 from imr_llm._errors import ModelConfigError, ModelError
-from imr_llm.llm._egress import is_loopback, mask_url
 from imr_llm.llm._answers import (
     BadAnswer,
     MalformedBody,
@@ -49,6 +48,7 @@ from imr_llm.llm._answers import (
     raw_text,
 )
 from imr_llm.llm._cache import ResponseCache, cache_key
+from imr_llm.llm._egress import is_loopback, mask_url
 from imr_llm.llm._model import Completion, Message, Model, Usage
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
 from imr_llm.llm._settings import ModeName

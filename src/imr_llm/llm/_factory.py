@@ -6,8 +6,8 @@ from typing import Any
 
 from imr_llm._errors import ModelConfigError
 from imr_llm.llm._cache import open_cache
-from imr_llm.llm._egress import check_egress, is_loopback, key_belongs_to, mask_spec
 from imr_llm.llm._client import InstructorModel
+from imr_llm.llm._egress import check_egress, is_loopback, key_belongs_to, mask_spec
 from imr_llm.llm._model import Model
 from imr_llm.llm._retry import RetryPolicy
 from imr_llm.llm._settings import Settings, resolve_settings

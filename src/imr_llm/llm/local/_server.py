@@ -55,6 +55,7 @@ def server_env(environ: dict[str, str] | None = None) -> dict[str, str]:
         and not any(word in name.upper() for word in _SECRET_WORDS)
     }
 
+
 _LOCK = threading.Lock()
 
 
