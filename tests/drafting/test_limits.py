@@ -51,7 +51,7 @@ def test_records_over_the_size_limit_are_one_clear_error(
     (tmp_path / "d").mkdir()
     for i in range(3):
         (tmp_path / "d" / f"n{i}.txt").write_text("Note.\n" * 100_000, "utf-8")  # 0.6 MB
-    with pytest.raises(RecordsError, match="the records are 1.2 MB"):
+    with pytest.raises(RecordsError, match=r"the records are 1\.2 MB"):
         load_case(tmp_path / "d", max_input_mb=1)
     monkeypatch.setenv("IMR_LLM_MAX_INPUT_MB", "1")
     assert _code(["summarize", str(big), "--model", "x"]) == 2

@@ -258,9 +258,10 @@ class InstructorModel(Model):
                     json.dumps(conversation, sort_keys=True, default=str).encode("utf-8")
                 ).hexdigest()
                 if digest in sent:  # the same invalid answer again: a re-ask repeats it
+                    problem = last.for_log if last else ""
                     raise ModelError(
                         f"{self.name}: the same invalid {response_model.__name__} twice at "
-                        f"temperature 0 (not re-asked); last problem: {last.for_log if last else ''}"
+                        f"temperature 0 (not re-asked); last problem: {problem}"
                     )
                 sent.add(digest)
             try:
