@@ -245,7 +245,8 @@ def test_first_ctrl_c_stops_a_hung_eval_within_2s_and_loses_nothing(
     with ScriptedServer(respond) as srv:
         spec = f"{srv.base_url}::m"
         argv = ["eval", "--dataset", str(letters_jsonl), "--model", spec, "--out", str(out),
-                "-q", "--n-boot", "20", "--no-floor", "--no-cache", "--max-concurrency", "2"]  # fmt: skip
+                "-q", "--n-boot", "20", "--no-floor", "--no-cache",
+                "--max-concurrency", "2"]  # fmt: skip
         env = {**os.environ, "IMR_LLM_MAX_RETRIES": "0"}
         process = subprocess.Popen(
             [sys.executable, str(script), str(tmp_path), *argv],
