@@ -26,7 +26,6 @@ from imr_llm._errors import ModelError
 from imr_llm.cli import main
 from imr_llm.drafting import ItemDraft
 from imr_llm.evals import load_dataset, read_results, run_eval
-from imr_llm.evals._runinfo import RunLocked
 from imr_llm.letters import GuidelineCitation
 from imr_llm.llm import InstructorModel, RetryPolicy, UsageTracker
 from llm._fake_openai import ScriptedServer, ok, stall, status  # tests/ is on sys.path
@@ -192,6 +191,8 @@ def _wait_for_lines(path: Path, n: int, timeout_s: float = 60.0) -> None:
 
 
 def test_one_writer_per_run_directory(letters_jsonl: Path, tmp_path: Path) -> None:
+    from imr_llm.evals._runinfo import RunLocked
+
     out = tmp_path / "run"
     script = tmp_path / "slow.py"
     script.write_text(SLOW, "utf-8")

@@ -14,7 +14,6 @@ import pytest
 
 from imr_llm._errors import ModelConfigError
 from imr_llm.llm import InstructorModel, get_model
-from imr_llm.llm._egress import EgressRefused, is_loopback, mask_spec, mask_url
 
 from ._fake_openai import ScriptedServer, status
 
@@ -41,6 +40,8 @@ def _project(tmp_path: Path, body: str) -> Path:
 def test_a_project_file_alone_cannot_send_records_to_a_remote_endpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from imr_llm.llm._egress import EgressRefused
+
     monkeypatch.chdir(
         _project(tmp_path, 'model = "openai/gpt-4o-mini"\nbase_url = "https://llm.example.com/v1"')
     )
@@ -70,6 +71,8 @@ def test_a_project_file_alone_cannot_send_records_to_a_remote_endpoint(
 def test_a_project_file_url_spec_and_the_openai_host_need_naming_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from imr_llm.llm._egress import EgressRefused
+
     monkeypatch.chdir(_project(tmp_path, 'model = "https://llm.example.com/v1::big"'))
     with pytest.raises(EgressRefused, match=r"llm\.example\.com"):
         get_model(cache=False)
@@ -145,6 +148,8 @@ SECRET, PASSWORD = "s3cr3t-api-key-in-url", "hunter2-password"
 
 
 def test_secrets_in_urls_are_masked() -> None:
+    from imr_llm.llm._egress import is_loopback, mask_spec, mask_url
+
     url = f"https://user:{PASSWORD}@llm.example.com:8443/v1?api-key={SECRET}&x=1"
     masked = mask_url(url)
     assert masked == "https://***@llm.example.com:8443/v1?api-key=***&x=***"

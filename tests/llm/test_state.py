@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from imr_llm.llm import ResponseCache
-from imr_llm.llm._client import CallLimitReached
 from imr_llm.llm.local import _server
 
 from ._fake_openai import ScriptedServer, ok, scripted
@@ -108,6 +107,8 @@ def test_the_local_server_gets_a_minimal_environment(
 
 
 def test_the_call_limit_stops_a_runaway_run() -> None:
+    from imr_llm.llm._client import CallLimitReached
+
     with ScriptedServer(scripted(*[ok(GOOD)] * 5)) as srv:
         model = make_model(srv.base_url, max_calls=2)
         model.structured(MESSAGES, Facts)
