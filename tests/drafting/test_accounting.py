@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from llm._fake_openai import ScriptedServer, ok  # tests/ is on sys.path
-
 from imr_llm.drafting._draft import _ask
 from imr_llm.llm import InstructorModel, RetryPolicy, UsageTracker
+from llm._fake_openai import ScriptedServer, ok  # tests/ is on sys.path
 
 CRITERIA = ["criterion one", "criterion two"]
 
