@@ -146,7 +146,7 @@ def _run(
         flags = model_flags(
             no_cache=no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls
         )
-        llm = build_model(model, **flags)
+        llm = build_model(model, audit=out / "audit.jsonl", **flags)
     run = run_eval(
         dataset,
         task=task.value,  # type: ignore[arg-type]

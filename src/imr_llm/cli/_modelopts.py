@@ -3,6 +3,9 @@ names the endpoint before the first call."""
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -66,10 +69,23 @@ def announce(model: Any) -> None:
     typer.echo(f"imr-llm: model endpoint: {where}", err=True)
 
 
-def build_model(spec: str | None, **flags: Any) -> Any:
-    """`imr_llm.llm.get_model(spec, **flags)`, announced on stderr."""
+def default_audit_path() -> Path:
+    """`<cache dir>/audit/<UTC time>-<pid>.jsonl`: one audit log per command run."""
+    from imr_llm.llm._settings import default_cache_dir
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return default_cache_dir() / "audit" / f"{stamp}-{os.getpid()}.jsonl"
+
+
+def build_model(spec: str | None, *, audit: Path | None = None, **flags: Any) -> Any:
+    """`imr_llm.llm.get_model(spec, **flags)`, announced on stderr, with an audit log of every
+    request (`audit`, else `default_audit_path()`; hashes and counts, never text)."""
     import imr_llm.llm
 
     model = imr_llm.llm.get_model(spec, **flags)
     announce(model)
+    if hasattr(model, "audit"):
+        from imr_llm.llm._redact import AuditLog
+
+        model.audit = AuditLog(audit or default_audit_path())
     return model

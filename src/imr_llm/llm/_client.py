@@ -122,6 +122,7 @@ class InstructorModel(Model):
     _client: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     _calls: int = field(default=0, init=False, repr=False)
+    _redactor: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in INSTRUCTOR_MODES:
@@ -189,6 +190,14 @@ class InstructorModel(Model):
         tally = Tally()
         try:
             value = self._ask(messages, response_model, params, tally)
+            if self.redact:  # the placeholders in the answer back to the original values
+                restored = self._redaction().restore_value(value.model_dump(mode="json"))
+                value = response_model.model_validate(restored)
+        except ValidationError:
+            raise ModelError(
+                f"{self.name}: the answer for {response_model.__name__} did not validate once "
+                "the redacted values were restored"
+            ) from None
         except ModelError as exc:
             exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]
             self._report(exc.usage)  # type: ignore[attr-defined]
@@ -205,6 +214,14 @@ class InstructorModel(Model):
         return Completion[response_model](value=value, usage=usage)  # type: ignore[valid-type]
 
     # -- internals -----------------------------------------------------------------------
+    def _redaction(self) -> Any:
+        with self._lock:
+            if self._redactor is None:
+                from imr_llm.llm._redact import Redactor
+
+                self._redactor = Redactor()
+            return self._redactor
+
     def _count_call(self) -> None:
         with self._lock:
             if self.max_calls is not None and self._calls >= self.max_calls:
@@ -329,10 +346,21 @@ class InstructorModel(Model):
 
         def send(**kwargs: Any) -> Any:
             kwargs = self._dialect(kwargs, response_model)
+            redacted = None
+            if self.redact:
+                kwargs["messages"], redacted = self._redaction().redact_messages(
+                    list(kwargs["messages"])
+                )
 
             def once() -> Any:
                 if _STOP.is_set():
                     raise ModelError(f"{self.name}: interrupted")
+                if self.audit is not None:
+                    where = "local" if callable(self.base_url) else mask_url(self.base_url)
+                    self.audit.record(
+                        endpoint=where, model=self.model, messages=kwargs["messages"],
+                        redacted=redacted,
+                    )  # fmt: skip
                 tally.requests += 1
                 try:
                     response = client.chat.completions.create(**kwargs)
