@@ -115,3 +115,18 @@ def test_render_limits_are_per_render() -> None:
     prompts = PromptSet(templates={"t": "{% for a in range(60000) %}{% endfor %}ok"})
     for _ in range(50):  # 3,000,000 steps in all, but each render is far below the bound
         assert prompts.render("t") == "ok"
+
+
+def test_a_huge_letter_is_refused_not_parsed_into_thousands_of_items(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from imr_llm._errors import LetterParseError
+    from imr_llm.letters import parse_letter
+
+    letter = tmp_path / "huge.txt"
+    letter.write_text("Independent Medical Review Final Determination Letter\n" * 40_000, "utf-8")
+    monkeypatch.setenv("IMR_LLM_MAX_INPUT_MB", "1")
+    with pytest.raises(LetterParseError, match=r"2\.2 MB of text, over the 1 MB input limit"):
+        parse_letter(letter)
+    assert _code(["parse", str(letter)]) == 2
+    assert "input limit" in capsys.readouterr().err
