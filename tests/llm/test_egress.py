@@ -157,3 +157,13 @@ def test_secrets_in_urls_are_masked() -> None:
     assert mask_spec("openai/gpt-4o-mini") == "openai/gpt-4o-mini"
     assert is_loopback("http://127.0.0.2:1/v1") and is_loopback("http://[::1]:8/v1")
     assert is_loopback("http://localhost:8/v1") and not is_loopback("http://10.0.0.1/v1")
+    # a transport error that quotes the URL is masked too
+    import httpx
+    import openai
+
+    from imr_llm.llm._retry import describe_transport_error
+
+    error = openai.APIConnectionError(request=httpx.Request("POST", "http://x"))
+    error.__cause__ = httpx.ConnectError(f"cannot reach {url}")
+    described = describe_transport_error(error)
+    assert SECRET not in described and PASSWORD not in described and "***" in described
