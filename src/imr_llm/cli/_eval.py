@@ -147,6 +147,10 @@ def _run(
             no_cache=no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls
         )
         llm = build_model(model, audit=out / "audit.jsonl", **flags)
+        if hasattr(llm, "name"):  # the run records the spec as given (`local`), secrets masked
+            from imr_llm.llm._egress import mask_spec
+
+            llm.name = mask_spec(model)
     run = run_eval(
         dataset,
         task=task.value,  # type: ignore[arg-type]
