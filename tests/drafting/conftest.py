@@ -123,6 +123,15 @@ SUMMARY_SCRIPT: dict[str, list[Answer]] = {
 }
 
 
+def item_script(n: int = 1, decision: str = "Upheld") -> dict[str, list[Answer]]:
+    """Answers for `n` drafted items: 5 decision samples each (the scripted model returns no
+    log-probabilities) and a rationale."""
+    return {
+        "LabelAnswer": [{"answer": decision}] * (5 * n),
+        "RationaleAnswer": [{"rationale": "The records document no functional improvement."}] * n,
+    }
+
+
 def write_records(tmp_path: Any, records: dict[str, str] = RECORDS) -> Any:
     d = tmp_path / "records"
     d.mkdir()

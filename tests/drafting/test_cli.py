@@ -13,12 +13,7 @@ from typer.testing import CliRunner
 import imr_llm.llm
 from imr_llm.cli import app
 
-from .conftest import SUMMARY_SCRIPT, ScriptedModel
-
-ITEM_SCRIPT: dict[str, list[Any]] = {
-    "LabelAnswer": [{"answer": "Upheld"}] * 10,  # 5 samples per draft, two drafts
-    "RationaleAnswer": [{"rationale": "The records document no functional improvement."}] * 2,
-}
+from .conftest import SUMMARY_SCRIPT, ScriptedModel, item_script
 
 
 @pytest.fixture
@@ -29,7 +24,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
         seen.update(spec=spec, settings=settings)
         script = {**SUMMARY_SCRIPT}
         script["PatientFacts"] = [{**SUMMARY_SCRIPT["PatientFacts"][0], "sex": "male"}]
-        return ScriptedModel({**script, **ITEM_SCRIPT})
+        return ScriptedModel({**script, **item_script(2)})
 
     monkeypatch.setattr(imr_llm.llm, "get_model", fake_get_model)
     return seen

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from imr_llm._errors import InputError
 from imr_llm.drafting import LetterDraft, draft_letter
 from imr_llm.records import CaseFile, case_from_text
 
-from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel
-
-
-def _item_script(n: int) -> dict[str, list[Any]]:
-    return {
-        "LabelAnswer": [{"answer": "Upheld"}] * (5 * n),
-        "RationaleAnswer": [{"rationale": "The records document no functional improvement."}] * n,
-    }
+from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel, item_script
 
 
 def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
-    model = ScriptedModel({**SUMMARY_SCRIPT, **_item_script(1)})
+    model = ScriptedModel({**SUMMARY_SCRIPT, **item_script(1)})
     done = draft_letter(small_case, model, FakeLibrary())
     letter = done.value
     LetterDraft.model_validate(letter.model_dump())
@@ -47,7 +38,7 @@ def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
 
 
 def test_explicit_items_and_missing_items(small_case: CaseFile) -> None:
-    model = ScriptedModel({**SUMMARY_SCRIPT, **_item_script(2)})
+    model = ScriptedModel({**SUMMARY_SCRIPT, **item_script(2)})
     summary = draft_letter(small_case, model, FakeLibrary(), items=["A", "B"]).value
     assert [i.request for i in summary.items] == ["A", "B"]
     empty = SUMMARY_SCRIPT | {"RequestFacts": [{"disputed_requests": [], "ur": []}]}

@@ -85,6 +85,8 @@ class ScriptedServer:
         self.responder = responder
         self.max_requests = max_requests
         self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        """Request headers, in the order of `requests` (lower-cased names)."""
         self._lock = threading.Lock()
         server = self
 
@@ -102,6 +104,7 @@ class ScriptedServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
                     server.requests.append(body)
+                    server.headers.append({k.lower(): v for k, v in self.headers.items()})
                     over = len(server.requests) > server.max_requests
                 if over:
                     self._send(503, b'{"error":"scripted server: request limit reached"}')

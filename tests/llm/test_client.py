@@ -155,8 +155,8 @@ def test_invalid_answer_is_reasked_with_only_the_last_failure(caplog: Any) -> No
 
 def test_reasks_are_bounded_and_the_error_has_no_phi(caplog: Any) -> None:
     caplog.set_level(logging.DEBUG, logger="imr_llm")
-    bad = ok({"age": PHI, "sex": "x"})
-    with ScriptedServer(scripted(bad, bad, bad, bad)) as srv, pytest.raises(ModelError) as err:
+    bad = [ok({"age": PHI, "sex": sex}) for sex in "xyzw"]  # different each time: all re-asked
+    with ScriptedServer(scripted(*bad)) as srv, pytest.raises(ModelError) as err:
         make_model(srv.base_url, max_reasks=2).structured(MESSAGES, Facts)
     assert len(srv.requests) == 3
     assert "no valid Facts after 3 attempt(s)" in str(err.value)
@@ -164,6 +164,21 @@ def test_reasks_are_bounded_and_the_error_has_no_phi(caplog: Any) -> None:
     assert PHI not in str(err.value)
     assert err.value.usage.completion_tokens == 15  # type: ignore[attr-defined]
     assert not any(PHI in r.getMessage() for r in caplog.records if r.levelno > logging.DEBUG)
+
+
+def test_the_same_invalid_answer_at_temperature_0_is_not_re_asked_twice() -> None:
+    bad = ok({"age": "n/a", "sex": "x"})
+    tracker = UsageTracker()
+    with ScriptedServer(scripted(bad, bad, bad, bad)) as srv, pytest.raises(ModelError) as err:
+        make_model(srv.base_url, max_reasks=3, tracker=tracker).structured(MESSAGES, Facts)
+    # the first answer, one re-ask with the same answer; a third would repeat the second
+    assert len(srv.requests) == 2
+    assert "twice at temperature 0" in str(err.value)
+    assert tracker.total.requests == len(srv.requests)
+    # at a temperature above 0 every re-ask is sent
+    with ScriptedServer(scripted(bad, bad, bad, bad)) as srv, pytest.raises(ModelError):
+        make_model(srv.base_url, max_reasks=3, temperature=0.7).structured(MESSAGES, Facts)
+    assert len(srv.requests) == 4
 
 
 def test_token_budget_stops_reasks() -> None:

@@ -24,7 +24,7 @@ def test_precedence_flag_env_pyproject_default(tmp_path: Path) -> None:
     assert s.model == "openai/gpt-4o-mini"  # pyproject
     assert s.max_tokens == 222  # env beats pyproject
     assert s.temperature == 0.1  # flag beats pyproject
-    assert s.cache is False and s.api_key == "sk-secret-key"
+    assert s.cache is False and s.openai_api_key == "sk-secret-key" and s.api_key is None
     assert s.seed is None and s.max_reasks == 2  # defaults
     assert "sk-secret-key" not in repr(s)
     bare = resolve_settings(env={}, cwd=tmp_path / "nowhere")
@@ -45,7 +45,7 @@ def test_pyproject_rejects_unknown_keys_and_keys(tmp_path: Path) -> None:
     with pytest.raises(ModelConfigError, match=r"unknown \[tool.imr-llm\] keys: modle"):
         resolve_settings(env={}, cwd=tmp_path)
     (tmp_path / "pyproject.toml").write_text('[tool.imr-llm]\napi-key = "sk-x"\n')
-    with pytest.raises(ModelConfigError, match="OPENAI_API_KEY"):
+    with pytest.raises(ModelConfigError, match="API keys in the environment"):
         resolve_settings(env={}, cwd=tmp_path)
 
 

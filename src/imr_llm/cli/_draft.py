@@ -13,7 +13,19 @@ from typing import Annotated, Any
 
 import typer
 
-from imr_llm._errors import InputError
+from imr_llm._errors import InputError, RecordsError
+from imr_llm.cli._modelopts import (
+    AllowRemoteOpt,
+    MaxCallsOpt,
+    MaxInputOpt,
+    RedactOpt,
+    build_model,
+    model_flags,
+)
+
+
+class SkippedRecords(RecordsError):
+    """Some record files could not be read; the output was written without them (exit 2)."""
 
 
 class Format(enum.StrEnum):
@@ -48,10 +60,25 @@ def register(app: typer.Typer) -> None:
     app.add_typer(prompts_app, name="prompts")
 
 
-def _model(spec: str | None, no_cache: bool) -> Any:
-    from imr_llm.llm import get_model
+def _model(spec: str | None, no_cache: bool, **flags: Any) -> Any:
+    return build_model(spec, **model_flags(no_cache=no_cache, **flags))
 
-    return get_model(spec, cache=False) if no_cache else get_model(spec)
+
+def _records(command: str, paths: list[Path], max_input_mb: float | None) -> tuple[Any, int]:
+    """The case from the files that could be read; each one that could not is reported."""
+    from imr_llm.records import load_records
+
+    loaded = load_records(paths, max_input_mb=max_input_mb)
+    for exc in loaded.skipped:
+        typer.echo(f"imr-llm {command}: skipped {exc}", err=True)
+    return loaded.case, len(loaded.skipped)
+
+
+def _fail_if_skipped(command: str, skipped: int) -> None:
+    if skipped:
+        raise SkippedRecords(
+            f"{skipped} record file(s) could not be read; the {command} output leaves them out"
+        )
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -88,15 +115,19 @@ def summarize_cmd(
     model: ModelOpt = None,
     prompts: PromptsOpt = None,
     no_cache: NoCache = False,
+    allow_remote: AllowRemoteOpt = None,
+    redact: RedactOpt = False,
+    max_calls: MaxCallsOpt = None,
+    max_input_mb: MaxInputOpt = None,
 ) -> None:
     """Draft the CLINICAL CASE SUMMARY of a case: facts with evidence, prose, grounding."""
     from imr_llm.drafting import load_prompts, summarize
     from imr_llm.drafting._report import issue_lines, summary_markdown, summary_text
-    from imr_llm.records import load_case
 
-    case = load_case(records)
+    case, skipped = _records("summarize", records, max_input_mb)
     prompt_set = load_prompts(prompts)
-    done = summarize(case, _model(model, no_cache), prompts=prompt_set)
+    llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
+    done = summarize(case, llm, prompts=prompt_set)
     summary = done.value
     text = {
         Format.json: lambda: summary.model_dump_json(indent=2) + "\n",
@@ -105,6 +136,7 @@ def summarize_cmd(
     }[fmt]()
     _write(text, output)
     _report("summarize", done.usage, issue_lines(summary.grounding), summary.warnings)
+    _fail_if_skipped("summarize", skipped)
 
 
 def draft_cmd(
@@ -145,15 +177,18 @@ def draft_cmd(
         str,
         typer.Option("--rationale", help="model (written by the model) or template (no call)."),
     ] = "model",
+    allow_remote: AllowRemoteOpt = None,
+    redact: RedactOpt = False,
+    max_calls: MaxCallsOpt = None,
+    max_input_mb: MaxInputOpt = None,
 ) -> None:
     """Draft the IMR letter: summary, then per item the routed guideline chapter, a checklist
     checked against the records, precedents, P(Overturned), the decision and the rationale."""
     from imr_llm.drafting import draft_letter, load_prompts
     from imr_llm.drafting._report import issue_lines, letter_markdown, letter_text
     from imr_llm.guidelines import load_library
-    from imr_llm.records import load_case
 
-    case = load_case(records)
+    case, skipped = _records("draft", records, max_input_mb)
     prompt_set = load_prompts(prompts)
     library = load_library(guidelines)
     if rationale not in ("model", "template"):
@@ -163,9 +198,8 @@ def draft_cmd(
         from imr_llm.precedents import load_precedents
 
         options["precedents"] = load_precedents(precedents)
-    done = draft_letter(
-        case, _model(model, no_cache), library, items=item, prompts=prompt_set, **options
-    )
+    llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
+    done = draft_letter(case, llm, library, items=item, prompts=prompt_set, **options)
     letter = done.value
     text = {
         Format.json: lambda: letter.model_dump_json(indent=2) + "\n",
@@ -187,6 +221,7 @@ def draft_cmd(
                 f"threshold {it.threshold:.2f}): the reviewer decides"
             )
     _report("draft", done.usage, issues, warnings)
+    _fail_if_skipped("draft", skipped)
 
 
 @prompts_app.command("list")

@@ -16,6 +16,13 @@ from typing import Annotated, Any, get_type_hints
 import typer
 
 from imr_llm._errors import InputError
+from imr_llm.cli._modelopts import (
+    AllowRemoteOpt,
+    MaxCallsOpt,
+    RedactOpt,
+    build_model,
+    model_flags,
+)
 
 
 class TaskName(StrEnum):
@@ -97,6 +104,16 @@ def _echo_run(run: object) -> None:
         typer.echo(f"comparison -> {run.out / 'report.html'}")
 
 
+MaxFailedOpt = Annotated[
+    float,
+    typer.Option(
+        "--max-failed",
+        min=0.0,
+        max=1.0,
+        help="Share of samples that may fail (0 to 1) before the exit status is non-zero: 4, "
+        "or 3 when no sample succeeded. Default 0: any failed sample fails the command.",
+    ),
+]
 ThresholdOpt = Annotated[
     float | None,
     typer.Option(
@@ -141,6 +158,10 @@ def eval_options(
     threshold: ThresholdOpt = None,
     precedents: PrecedentsOpt = None,
     rationale: RationaleOpt = RationaleName.model,
+    allow_remote: AllowRemoteOpt = None,
+    redact: RedactOpt = False,
+    max_calls: MaxCallsOpt = None,
+    max_failed: MaxFailedOpt = 0.0,
 ) -> dict[str, Any]:
     """The eval options, declared once: `eval` (callback) and `eval run` share this signature."""
     return dict(locals())
@@ -163,7 +184,9 @@ def _with_options(fn: Callable[..., None], *, context: bool) -> Callable[..., No
 
 def _run(opts: dict[str, Any]) -> None:
     from imr_llm.evals import run_eval
+    from imr_llm.evals._baselines import is_baseline
     from imr_llm.evals._gates import parse_gate
+    from imr_llm.evals._runner import check_failed_share
 
     dataset, model, out = opts["dataset"], opts["model"], opts["out"]
     missing = [n for n, v in (("--dataset", dataset), ("--model", model), ("--out", out)) if not v]
@@ -177,10 +200,23 @@ def _run(opts: dict[str, Any]) -> None:
         draft_options["threshold"] = opts["threshold"]
     if opts["precedents"] is not None:
         draft_options["precedents"] = str(opts["precedents"])
+    llm: object = model
+    if not is_baseline(model):  # built here so that the endpoint is named before any call
+        flags = model_flags(
+            no_cache=opts["no_cache"],
+            allow_remote=opts["allow_remote"],
+            redact=opts["redact"],
+            max_calls=opts["max_calls"],
+        )
+        llm = build_model(model, audit=Path(out) / "audit.jsonl", **flags)
+        if hasattr(llm, "name"):  # the run records the spec as given (`local`), secrets masked
+            from imr_llm.llm._egress import mask_spec
+
+            llm.name = mask_spec(model)
     run = run_eval(
         dataset,
         task=opts["task"].value,
-        model=model,
+        model=llm,  # type: ignore[arg-type]
         out=out,
         prompts=opts["prompts"] or [],
         max_concurrency=opts["max_concurrency"],
@@ -197,14 +233,19 @@ def _run(opts: dict[str, Any]) -> None:
         draft_options=draft_options,
     )
     _echo_run(run)
+    outcomes = []
     if fail_if:
-        from imr_llm.evals._gates import evaluate_gates, raise_on_failure
+        from imr_llm.evals._gates import evaluate_gates
 
         outcomes = evaluate_gates(
             [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
         )
         for outcome in outcomes:
             typer.echo(outcome.describe())
+    check_failed_share(run, opts["max_failed"])  # failed samples (4, or 3) before a gate (1)
+    if outcomes:
+        from imr_llm.evals._gates import raise_on_failure
+
         raise_on_failure(outcomes)
 
 

@@ -15,12 +15,19 @@ variable is an error, not an empty string). Records, excerpts and requests are p
 VARIABLES: their text is inserted as data and never compiled as template source, so a record
 containing ``{{ 7*7 }}`` comes out unchanged. The set's `version` is a hash of the effective
 templates' names and contents, so any edit changes it (and with it the model-call cache key).
+
+Rendering is bounded, so a user template cannot hang or flood the machine: at most
+MAX_OUTPUT_CHARS of output, MAX_LOOP_ITERATIONS loop steps in all, `range()` up to
+MAX_RANGE, `**` only on small operands, and `*` repetition only up to the output limit. Each
+breach is a one-line PromptError naming the template.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
+import operator
 import re
 import shutil
 import sys
@@ -32,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import nodes
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from imr_llm._errors import PromptError
 
@@ -81,8 +89,69 @@ def sentence(text: Any) -> str:
     return str(text).strip().rstrip(".").strip()
 
 
+MAX_OUTPUT_CHARS = 8_000_000
+MAX_LOOP_ITERATIONS = 2_000_000
+MAX_RANGE = 100_000
+MAX_POWER_BITS = 4_096
+_STEPS: contextvars.ContextVar[list[int]] = contextvars.ContextVar("imr_llm_template_steps")
+
+
+def _bounded_iter(iterable: Any) -> Iterable[Any]:
+    """Every `{% for %}` iterates through this: the steps of one render are counted."""
+    steps = _STEPS.get(None)
+    for item in iterable:
+        if steps is not None:
+            steps[0] += 1
+            if steps[0] > MAX_LOOP_ITERATIONS:
+                raise SecurityError(f"more than {MAX_LOOP_ITERATIONS:,} loop steps")
+        yield item
+
+
+def _bounded_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise SecurityError(f"range() of more than {MAX_RANGE:,} items")
+    return rng
+
+
+def _too_long(value: Any, times: Any) -> bool:
+    return (
+        isinstance(value, str | list | tuple)
+        and isinstance(times, int)
+        and len(value) * max(times, 0) > MAX_OUTPUT_CHARS
+    )
+
+
+class _BoundedEnvironment(SandboxedEnvironment):
+    """The sandbox plus bounds on `**`, `*` repetition and loop steps (see module docstring)."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        if op == "**":
+            if isinstance(left, int) and isinstance(right, int):
+                bits = max(abs(left).bit_length(), 1) * max(right, 0)
+                if bits > MAX_POWER_BITS:
+                    raise SecurityError(f"power too large (over {MAX_POWER_BITS} bits)")
+            try:
+                return operator.pow(left, right)
+            except OverflowError:
+                raise SecurityError("power too large") from None
+        if op == "*" and (_too_long(left, right) or _too_long(right, left)):
+            raise SecurityError(f"repetition longer than {MAX_OUTPUT_CHARS:,} items")
+        return super().call_binop(context, op, left, right)
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(nodes.For):  # count the steps of every loop
+            loop.iter = nodes.Call(
+                nodes.Name("_imr_bounded_iter", "load"), [loop.iter], [], None, None
+            )
+        return tree
+
+
 def _environment(templates: dict[str, str]) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = _BoundedEnvironment(
         loader=jinja2.DictLoader(templates),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -91,6 +160,7 @@ def _environment(templates: dict[str, str]) -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters.update(letter_date=letter_date, join_and=join_and, sentence=sentence)
+    env.globals.update(range=_bounded_range, _imr_bounded_iter=_bounded_iter)
     return env
 
 
@@ -139,8 +209,26 @@ class PromptSet:
     def render(self, name: str, /, **variables: Any) -> str:
         """Render template `name`; variables are data, never compiled as template source."""
         self.source(name)
+        where = self.sources.get(name, name)
+        token = _STEPS.set([0])
         try:
-            return self._env.get_template(name).render(**variables).strip()
+            template = self._env.get_template(name)
+            parts: list[str] = []
+            size = 0
+            for chunk in template.generate(**variables):
+                size += len(chunk)
+                if size > MAX_OUTPUT_CHARS:
+                    raise PromptError(
+                        f"template output exceeds {MAX_OUTPUT_CHARS:,} characters", path=where
+                    )
+                parts.append(chunk)
+            return "".join(parts).strip()
+        except SecurityError as exc:
+            raise PromptError(f"template stopped: {exc}", path=where) from None
+        except (OverflowError, MemoryError, RecursionError) as exc:
+            raise PromptError(
+                f"template failed to render ({type(exc).__name__})", path=where
+            ) from None
         except jinja2.UndefinedError as exc:
             raise PromptError(
                 f"template needs a variable it was not given ({exc.message})",
@@ -151,6 +239,8 @@ class PromptSet:
                 f"template failed to render ({type(exc).__name__})",
                 path=self.sources.get(name, name),
             ) from exc
+        finally:
+            _STEPS.reset(token)
 
 
 def _read_dir(directory: Path) -> tuple[dict[str, str], dict[str, str]]:

@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import IO, Any, Literal
 from pydantic import Field, ValidationError
 
 from imr_llm._models import Contract
+from imr_llm._private import open_private, private_dir, storage_error
 from imr_llm.llm._model import Usage
 
 
@@ -57,18 +59,23 @@ class ResultsWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         needs_newline = path.exists() and path.stat().st_size > 0 and not _ends_with_newline(path)
-        self._file: IO[str] = path.open("a", encoding="utf-8")
+        self._file: IO[str] = open_private(path, "a")
         if needs_newline:  # a previous run was killed mid-line: start on a fresh line
             self._file.write("\n")
 
     def write(self, result: SampleResult) -> None:
-        self._file.write(result.model_dump_json() + "\n")
-        self._file.flush()
+        """Append and flush one line; a full disk is a StorageError (earlier lines stay)."""
+        try:
+            self._file.write(result.model_dump_json() + "\n")
+            self._file.flush()
+        except OSError as exc:
+            raise storage_error(exc, self.path) from exc
 
     def close(self) -> None:
-        self._file.close()
+        with contextlib.suppress(OSError):  # a full disk already reported by write()
+            self._file.close()
 
     def __enter__(self) -> ResultsWriter:
         return self

@@ -1,15 +1,23 @@
-"""The run config recorded in each run directory (`config.json`) and the checks on resume."""
+"""The run config recorded in each run directory (`config.json`), the checks on resume, and
+the lock that keeps two evals from writing one run directory at once."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
 import json
+import os
 import platform
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from imr_llm._errors import InputError
+from imr_llm._private import open_private, private_dir, write_private
+
+LOCK_NAME = ".imr-llm.lock"
 
 # Keys that must be equal for --resume to continue a run (the rest may differ).
 RESUME_KEYS = ("task", "model", "prompts_version", "samples_fingerprint", "holdout")
@@ -49,10 +57,41 @@ def run_config(**fields: Any) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", "utf-8")
-    tmp.replace(path)
+    """Atomic, private (0600 in a 0700 directory); a full disk is one StorageError."""
+    private_dir(path.parent)
+    write_private(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+
+
+class RunLocked(InputError):
+    """Another eval is writing this run directory."""
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `run_dir` (its `.imr-llm.lock`) while an eval writes it; a
+    second eval on the same directory fails at once, naming the holder. The lock goes with
+    the process (a killed eval leaves nothing to clean up)."""
+    private_dir(run_dir)
+    handle = open_private(run_dir / LOCK_NAME, "a")
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                holder = (run_dir / LOCK_NAME).read_text("utf-8").strip() or "?"
+            except OSError:
+                holder = "?"
+            raise RunLocked(
+                f"another eval (pid {holder}) is writing this run directory; wait for it to "
+                "finish or use another --out",
+                path=run_dir,
+            ) from None
+        handle.truncate(0)
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()  # releases the lock
 
 
 def check_resumable(run_dir: Path, config: dict[str, Any]) -> None:

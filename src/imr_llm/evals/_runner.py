@@ -25,15 +25,18 @@ from typing import Any
 from tqdm import tqdm
 
 from imr_llm._errors import ImrLlmError, InputError
+from imr_llm._private import make_private, storage_error
 from imr_llm.evals._baselines import is_baseline
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
 from imr_llm.evals._gates import check_gates
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
 from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
 from imr_llm.evals._results import ResultsWriter, SampleResult, latest_results, read_results
-from imr_llm.evals._runinfo import check_resumable, run_config, write_json
+from imr_llm.evals._runinfo import check_resumable, run_config, run_lock, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
 from imr_llm.evals._scoring import error_result, result_for
+from imr_llm.llm._client import allow_requests, stop_requests
+from imr_llm.llm._egress import mask_spec
 from imr_llm.llm._model import Model
 
 ABORT_AFTER = 5
@@ -53,13 +56,51 @@ class EvalRun:
     comparison: dict[str, Any] | None = None
 
 
-def predict_one(predictor: Predictor, sample: Sample) -> SampleResult:
+class Interrupted(ImrLlmError):
+    """Ctrl-C stopped the run; every sample finished before it is in results.jsonl."""
+
+    exit_code = 130
+
+    def __init__(self, message: str, *, results: Path | None = None, kept: int = 0) -> None:
+        super().__init__(message)
+        self.results = results
+        self.kept = kept
+
+
+class RunAborted(ImrLlmError):
+    """The first samples all failed: the endpoint or the prompts are broken, not the samples.
+    The exit code is the failures' own (an endpoint failure: 3)."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class SamplesFailed(ImrLlmError):
+    """More samples failed than the run tolerates (`max_failed`); everything is written."""
+
+    exit_code = 4
+
+
+def _predict(predictor: Predictor, sample: Sample) -> tuple[SampleResult, ImrLlmError | None]:
     start = perf_counter()
     try:
         value, usage = predictor.predict(sample)
     except ImrLlmError as exc:
-        return error_result(sample, exc, perf_counter() - start)
-    return result_for(sample, value, usage, perf_counter() - start)
+        failed = error_result(sample, exc, perf_counter() - start)
+        spent = getattr(exc, "usage", None)
+        if spent is not None:  # what the failed call cost is counted too
+            failed = failed.model_copy(update={"usage": spent})
+        return failed, exc
+    return result_for(sample, value, usage, perf_counter() - start), None
+
+
+def predict_one(predictor: Predictor, sample: Sample) -> SampleResult:
+    return _predict(predictor, sample)[0]
+
+
+Outcome = tuple[SampleResult, ImrLlmError | None]
+POLL_S = 0.1  # the main thread wakes this often, so Ctrl-C is seen at once
 
 
 def _run_samples(
@@ -73,27 +114,31 @@ def _run_samples(
     label: str,
 ) -> None:
     """Run `todo` on a thread pool; the main thread writes each result as it completes (in
-    submission order within a batch). When the run stops (an exception, Ctrl-C), results that
-    finished meanwhile are still written before the exception propagates."""
+    submission order within a batch). When the run stops on an error, results that finish
+    meanwhile are still written before the exception propagates. On Ctrl-C the run stops at
+    once: what finished is written, model requests still in flight are abandoned (their
+    threads send nothing more: `stop_requests`), and `Interrupted` is raised."""
     bar = tqdm(
         total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
     )
     workers = max(1, max_concurrency)
-    pool = ThreadPoolExecutor(max_workers=workers)
-    order: dict[Future[SampleResult], int] = {}
-    written: set[Future[SampleResult]] = set()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imr-llm-sample")
+    order: dict[Future[Outcome], int] = {}
+    written: set[Future[Outcome]] = set()
     counts = {"completed": 0, "failed": 0}
+    failures: list[ImrLlmError] = []
     queue = iter(todo)
+    interrupted = False
 
-    def refill(pending: set[Future[SampleResult]]) -> None:
+    def refill(pending: set[Future[Outcome]]) -> None:
         for sample in queue:  # at most 2x workers in flight, so that a stop cancels the rest
-            future = pool.submit(predict_one, predictor, sample)
+            future = pool.submit(_predict, predictor, sample)
             order[future] = len(order)
             pending.add(future)
             if len(pending) >= 2 * workers:
                 break
 
-    def drain(futures: set[Future[SampleResult]]) -> BaseException | None:
+    def drain(futures: set[Future[Outcome]]) -> BaseException | None:
         error: BaseException | None = None
         for future in sorted(futures, key=order.__getitem__):
             if future in written or not future.done() or future.cancelled():
@@ -101,32 +146,54 @@ def _run_samples(
             if future.exception() is not None:
                 error = error or future.exception()
                 continue
-            result = future.result()
+            result, failure = future.result()
             writer.write(result)
             written.add(future)
             bar.update(1)
             counts["completed"] += 1
             counts["failed"] += not result.ok
+            if failure is not None:
+                failures.append(failure)
         return error
 
     try:
-        pending: set[Future[SampleResult]] = set()
+        pending: set[Future[Outcome]] = set()
         refill(pending)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, pending = wait(pending, timeout=POLL_S, return_when=FIRST_COMPLETED)
             error = drain(done)
             if error is not None:
                 raise error
             if counts["completed"] >= ABORT_AFTER and counts["failed"] == counts["completed"]:
-                raise ImrLlmError(
-                    f"the first {counts['completed']} samples all failed; stopping "
-                    "(see the errors in results.jsonl)"
+                last = failures[-1] if failures else None
+                raise RunAborted(
+                    f"the first {counts['completed']} samples all failed; stopping (last "
+                    f"error: {type(last).__name__}: {last}; see results.jsonl)",
+                    exit_code=last.exit_code if last is not None else 1,
                 )
             refill(pending)
+    except KeyboardInterrupt:
+        interrupted = True
+        stop_requests()
+        raise Interrupted(
+            f"interrupted; {counts['completed'] + len(_done(order, written))} finished "
+            f"sample(s) kept in {writer.path}",
+            results=writer.path,
+        ) from None
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        # After Ctrl-C nothing waits for the requests in flight; otherwise running samples
+        # finish and are written.
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
         drain(set(order))
         bar.close()
+
+
+def _done(order: dict[Future[Outcome], int], written: set[Future[Outcome]]) -> list[Any]:
+    return [
+        f
+        for f in order
+        if f not in written and f.done() and not f.cancelled() and f.exception() is None
+    ]
 
 
 def _floor(
@@ -198,7 +265,7 @@ def _run_variant(
     from imr_llm.evals._report_html import write_html_report
     from imr_llm.evals._report_md import write_md_report
 
-    spec = model if isinstance(model, str) else model.name
+    spec = mask_spec(model) if isinstance(model, str) else model.name
     prompts, prompts_version = (
         (None, None) if is_baseline(spec) and prompts_dir is None else load_prompt_set(prompts_dir)
     )
@@ -263,8 +330,12 @@ def _run_variant(
     if floor is not None:
         metrics["floor"] = floor
     write_json(run_dir / "metrics.json", metrics)
-    write_md_report(run_dir, metrics, results, config)
-    write_html_report(run_dir, metrics, results, config)
+    try:
+        write_md_report(run_dir, metrics, results, config)
+        write_html_report(run_dir, metrics, results, config)
+    except OSError as exc:
+        raise storage_error(exc, run_dir) from exc
+    make_private(run_dir / "report.md", run_dir / "report.html")
     return VariantRun(name=variant or spec, directory=run_dir, metrics=metrics)
 
 
@@ -301,12 +372,16 @@ def run_eval(
     holdout: bool = True,
     fail_if: Sequence[str] = (),
     draft_options: dict[str, Any] | None = None,
+    max_failed: float | None = None,
 ) -> EvalRun:
     """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
     or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
     `dataset`, writing the run under `out`. `holdout` (default) keeps guideline excerpts
     quoted from a sample's own letter out of its retrieval (`_holdout`). Raises `GateFailed`
-    when a `fail_if` gate fails (after everything is written)."""
+    when a `fail_if` gate fails, `SamplesFailed` when more than `max_failed` (a share, 0 to
+    1; None: no check) of the samples failed (both after everything is written),
+    `Interrupted` on Ctrl-C (finished samples kept) and `RunLocked` when another eval is
+    writing `out`."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")
     if resume and overwrite:
@@ -317,7 +392,7 @@ def run_eval(
     samples = data.samples[:limit] if limit is not None else data.samples
     if not samples:
         raise InputError("the dataset has no samples for this task", path=dataset)
-    spec = model if isinstance(model, str) else model.name
+    spec = mask_spec(model) if isinstance(model, str) else model.name
     if library is None and task == "draft" and spec != "baseline/majority":
         from imr_llm.evals._predictors import load_guideline_library
 
@@ -337,6 +412,49 @@ def run_eval(
     }
     out_dir = Path(out)
     run = EvalRun(out=out_dir)
+    allow_requests()  # a previous run in this process may have been interrupted
+    with run_lock(out_dir):
+        _run_all(run, data, samples, task, model, spec, prompts, options, floor_metrics, library)
+    if max_failed is not None:
+        check_failed_share(run, max_failed)
+    if fail_if:
+        check_gates(
+            [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
+        )
+    return run
+
+
+def check_failed_share(run: EvalRun, max_failed: float) -> None:
+    """Raise SamplesFailed when a variant's failed share exceeds `max_failed`; the exit code
+    is 3 (endpoint failure) when no sample of a variant succeeded."""
+    for variant in run.variants:
+        m = variant.metrics
+        n = m["n_samples"] + m["n_errors"]
+        if n and m["n_errors"] / n > max_failed:
+            error = SamplesFailed(
+                f"{variant.name}: {m['n_errors']} of {n} samples failed (tolerated: "
+                f"{max_failed:.0%}; see the errors in {variant.directory / 'results.jsonl'}); "
+                "rerun with --resume to retry them"
+            )
+            if m["n_samples"] == 0:
+                error.exit_code = 3
+            raise error
+
+
+def _run_all(
+    run: EvalRun,
+    data: Dataset,
+    samples: list[Sample],
+    task: Task,
+    model: str | Model | Predictor,
+    spec: str,
+    prompts: Sequence[str | Path],
+    options: dict[str, Any],
+    floor_metrics: dict[str, dict[str, Any]] | None,
+    library: Any,
+) -> None:
+    out_dir = run.out
+    n_boot, seed = options["n_boot"], options["seed"]
     dirs: list[Path | None] = [Path(p) for p in prompts] or [None]
     names: list[str | None] = list(_variant_names(prompts)) if prompts else [None]
     for prompts_dir, name in zip(dirs, names, strict=True):
@@ -371,8 +489,3 @@ def run_eval(
                 n_samples=len(samples),
             ),
         )
-    if fail_if:
-        check_gates(
-            [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
-        )
-    return run

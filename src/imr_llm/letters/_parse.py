@@ -27,6 +27,15 @@ def parse_letter_text(text: str, source: str) -> DecisionLetter:
     and in errors."""
     if not text.strip():
         raise LetterParseError("empty file", path=source)
+    from imr_llm.records._load import max_input_mb
+
+    limit = max_input_mb()
+    if len(text) > limit * 1_000_000:
+        raise LetterParseError(
+            f"{len(text) / 1_000_000:.1f} MB of text, over the {limit:g} MB input limit for one "
+            "letter (raise it with IMR_LLM_MAX_INPUT_MB)",
+            path=source,
+        )
     doc = "\n".join(repair(text))
     if is_notice2013(doc):
         return parse_notice2013(doc, source, text)

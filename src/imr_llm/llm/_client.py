@@ -6,10 +6,16 @@ re-ask loop off (`max_retries=0`); the HTTP request inside it is retried by tena
 (`_retry.py`). A failed validation is re-asked with the original messages plus only the last
 failed answer and its errors, so the history never grows. Every HTTP request and its tokens are
 counted, failed ones included. Nothing from the messages reaches exceptions or logs above DEBUG.
+
+At temperature 0 a re-ask whose conversation was already sent (the model gave the same invalid
+answer twice) is not sent again: it would get the same answer. `max_calls` bounds the calls one
+model makes; `stop_requests()` (Ctrl-C) makes every later request fail at once. With `redact`
+the messages are pseudonymised before they leave (`_redact`) and the answer restored.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -42,6 +48,7 @@ from imr_llm.llm._answers import (
     raw_text,
 )
 from imr_llm.llm._cache import ResponseCache, cache_key
+from imr_llm.llm._egress import is_loopback, mask_url
 from imr_llm.llm._labels import TOP_LOGPROBS, LabelProbs, credit, top_logprobs
 from imr_llm.llm._model import Completion, Message, Model, Usage
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
@@ -62,6 +69,25 @@ REASK_TEMPLATE = (
     "Answer again with one JSON object that matches the schema exactly, and nothing else."
 )
 quiet_instructor_logs()
+
+_STOP = threading.Event()
+
+
+def stop_requests() -> None:
+    """From now on every model request in this process fails at once (used on Ctrl-C so that
+    worker threads still running send nothing more)."""
+    _STOP.set()
+
+
+def allow_requests() -> None:
+    """Undo `stop_requests` (tests, or a long-lived process starting over)."""
+    _STOP.clear()
+
+
+class CallLimitReached(ModelConfigError):
+    """The model made `max_calls` calls; raise the limit to go on (exit 2)."""
+
+    exit_code = 2
 
 
 @dataclass
@@ -88,14 +114,32 @@ class InstructorModel(Model):
     cache: ResponseCache | None = None
     price: tuple[float, float] | None = None
     tracker: UsageTracker | None = field(default_factory=run_usage)
+    redact: bool = False
+    """Pseudonymise personal data in the messages before they leave (remote endpoints)."""
+    max_calls: int | None = None
+    """Calls to the endpoint this model may make (cache hits not counted); None: no limit."""
+    audit: Any = None
+    """An `AuditLog` recording each request (where, when, hashes; never text), or None."""
     _client: openai.OpenAI | None = field(default=None, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _calls: int = field(default=0, init=False, repr=False)
+    _redactor: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in INSTRUCTOR_MODES:
             raise ModelConfigError(f"unknown mode {self.mode!r}; use {sorted(INSTRUCTOR_MODES)}")
 
     # -- public --------------------------------------------------------------------------
+    def describe_endpoint(self) -> str:
+        """Where the requests go, for a notice before the first call (secrets masked)."""
+        if callable(self.base_url):
+            return f"{self.name} on this machine (local llama.cpp server on 127.0.0.1)"
+        url = mask_url(self.base_url)
+        if is_loopback(self.base_url):
+            return f"{self.name} at {url} (loopback: records stay on this machine)"
+        shield = "; personal data redacted first" if self.redact else ""
+        return f"{self.name} at {url} (REMOTE: records leave this machine{shield})"
+
     def structured(
         self,
         messages: list[Message],
@@ -143,9 +187,18 @@ class InstructorModel(Model):
                     )
                     self._report(usage)
                     return Completion[response_model](value=value, usage=usage, cached=True)  # type: ignore[valid-type]
+        self._count_call()
         tally = Tally()
         try:
             value = self._ask(messages, response_model, params, tally)
+            if self.redact:  # the placeholders in the answer back to the original values
+                restored = self._redaction().restore_value(value.model_dump(mode="json"))
+                value = response_model.model_validate(restored)
+        except ValidationError:
+            raise ModelError(
+                f"{self.name}: the answer for {response_model.__name__} did not validate once "
+                "the redacted values were restored"
+            ) from None
         except ModelError as exc:
             exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]
             self._report(exc.usage)  # type: ignore[attr-defined]
@@ -224,6 +277,23 @@ class InstructorModel(Model):
         return Completion[LabelProbs](value=value, usage=usage)
 
     # -- internals -----------------------------------------------------------------------
+    def _redaction(self) -> Any:
+        with self._lock:
+            if self._redactor is None:
+                from imr_llm.llm._redact import Redactor
+
+                self._redactor = Redactor()
+            return self._redactor
+
+    def _count_call(self) -> None:
+        with self._lock:
+            if self.max_calls is not None and self._calls >= self.max_calls:
+                raise CallLimitReached(
+                    f"{self.name}: the limit of {self.max_calls} model calls is reached; "
+                    "raise it with --max-calls or IMR_LLM_MAX_CALLS"
+                )
+            self._calls += 1
+
     def _usage(self, tally: Tally, started: float) -> Usage:
         return Usage(
             prompt_tokens=tally.prompt_tokens,
@@ -247,6 +317,7 @@ class InstructorModel(Model):
         conversation = list(messages)
         last: BadAnswer | None = None
         attempts = self.max_reasks + 1
+        sent: set[str] = set()
         for attempt in range(attempts):
             if last is not None:
                 spent = tally.prompt_tokens + tally.completion_tokens
@@ -262,6 +333,17 @@ class InstructorModel(Model):
                     {"role": "assistant", "content": last.raw},
                     {"role": "user", "content": REASK_TEMPLATE.format(errors=last.for_model)},
                 ]
+            if params["temperature"] == 0:
+                digest = hashlib.sha256(
+                    json.dumps(conversation, sort_keys=True, default=str).encode("utf-8")
+                ).hexdigest()
+                if digest in sent:  # the same invalid answer again: a re-ask repeats it
+                    problem = last.for_log if last else ""
+                    raise ModelError(
+                        f"{self.name}: the same invalid {response_model.__name__} twice at "
+                        f"temperature 0 (not re-asked); last problem: {problem}"
+                    )
+                sent.add(digest)
             try:
                 return self._attempt(conversation, response_model, params, tally)
             except BadAnswer as bad:
@@ -327,8 +409,21 @@ class InstructorModel(Model):
 
         def send(**kwargs: Any) -> Any:
             kwargs = self._dialect(kwargs, response_model)
+            redacted = None
+            if self.redact:
+                kwargs["messages"], redacted = self._redaction().redact_messages(
+                    list(kwargs["messages"])
+                )
 
             def once() -> Any:
+                if _STOP.is_set():
+                    raise ModelError(f"{self.name}: interrupted")
+                if self.audit is not None:
+                    where = "local" if callable(self.base_url) else mask_url(self.base_url)
+                    self.audit.record(
+                        endpoint=where, model=self.model, messages=kwargs["messages"],
+                        redacted=redacted,
+                    )  # fmt: skip
                 tally.requests += 1
                 try:
                     response = client.chat.completions.create(**kwargs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,10 @@ from tenacity import (
     stop_after_attempt,
 )
 
+from imr_llm.llm._egress import mask_url
+
 log = logging.getLogger("imr_llm.llm")
+_URL = re.compile(r"https?://[^\s'\"<>]+")
 R = TypeVar("R")
 RETRY_STATUS = frozenset({408, 409, 429})
 
@@ -115,5 +119,6 @@ def describe_transport_error(exc: BaseException | None) -> str:
         while root.__cause__ is not None:
             root = root.__cause__
         detail = str(root).splitlines()[0][:200] if str(root) else ""
+        detail = _URL.sub(lambda m: mask_url(m.group(0)), detail)  # no secrets from a URL
         return f"connection failed: {type(root).__name__}" + (f": {detail}" if detail else "")
     return type(exc).__name__

@@ -3,6 +3,11 @@
 Environment: `IMR_LLM_<FIELD>` for every field (e.g. `IMR_LLM_MODEL`, `IMR_LLM_MAX_TOKENS`),
 plus `OPENAI_API_KEY` and `OPENAI_BASE_URL`. The pyproject table is read from the current
 working directory only; keys may use `-` or `_` (`max-tokens` or `max_tokens`).
+
+Keys and egress (see `_egress`): `OPENAI_API_KEY` goes only to the OpenAI host or
+`OPENAI_BASE_URL`; `IMR_LLM_API_KEY` (or the `api_key` flag) is the key for the endpoint the
+user names. A project file may set neither keys nor `allow_remote`, and an endpoint it sets is
+not allowed to receive records unless a flag or the environment names that endpoint too.
 """
 
 from __future__ import annotations
@@ -13,13 +18,22 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from imr_llm._errors import ModelConfigError
+from imr_llm.llm._egress import parse_allow_list
 
 ModeName = Literal["tools", "json_schema", "json", "md_json"]
 
-_ENV_ALIASES = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
+_ENV_ALIASES = {"openai_api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL"}
+# Never read from a project file: keys, and the list of endpoints allowed to receive records.
+_NOT_IN_PROJECT_FILE = {
+    "api_key": "put API keys in the environment (IMR_LLM_API_KEY or OPENAI_API_KEY), "
+    "not in pyproject.toml",
+    "openai_api_key": "put API keys in OPENAI_API_KEY, not in pyproject.toml",
+    "allow_remote": "a project file cannot allow remote endpoints; use --allow-remote or "
+    "IMR_LLM_ALLOW_REMOTE",
+}
 
 
 def default_cache_dir() -> Path:
@@ -60,11 +74,43 @@ class Settings(BaseModel):
     token_budget: int | None = Field(
         default=None, gt=0, description="Tokens one call may spend, re-asks included."
     )
-    api_key: str | None = Field(default=None, repr=False)
+    api_key: str | None = Field(
+        default=None, repr=False, description="Key for the endpoint named (IMR_LLM_API_KEY)."
+    )
+    openai_api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="OPENAI_API_KEY: sent only to the OpenAI host or OPENAI_BASE_URL.",
+    )
     base_url: str | None = None
+    allow_remote: list[str] = Field(
+        default_factory=list,
+        description="Non-loopback endpoints (hosts, host:port or URLs) allowed to receive "
+        "records: IMR_LLM_ALLOW_REMOTE / --allow-remote, plus any endpoint a flag or the "
+        "environment names (model spec, OPENAI_BASE_URL). Never from a project file.",
+    )
+    redact: bool = Field(
+        default=False,
+        description="Replace names, dates of birth, SSNs, claim and phone numbers, addresses "
+        "and emails with placeholders before a call to a non-loopback endpoint.",
+    )
+    max_calls: int | None = Field(
+        default=None, gt=0, description="Model calls this model may make (None: no limit)."
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Where each resolved value came from (flag, environment, a pyproject path).",
+    )
+
+    @field_validator("allow_remote", mode="before")
+    @classmethod
+    def _split_allow(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_allow_list(value)
+        return value
 
 
-FIELDS: tuple[str, ...] = tuple(Settings.model_fields)
+FIELDS: tuple[str, ...] = tuple(f for f in Settings.model_fields if f != "sources")
 
 
 def _env_values(env: Mapping[str, str]) -> dict[str, Any]:
@@ -92,8 +138,9 @@ def _pyproject_values(cwd: Path) -> dict[str, Any]:
     unknown = sorted(set(values) - set(FIELDS))
     if unknown:
         raise ModelConfigError(f"{path}: unknown [tool.imr-llm] keys: {', '.join(unknown)}")
-    if "api_key" in values:
-        raise ModelConfigError(f"{path}: put API keys in OPENAI_API_KEY, not in pyproject.toml")
+    for name, why in _NOT_IN_PROJECT_FILE.items():
+        if name in values:
+            raise ModelConfigError(f"{path}: {why}")
     return values
 
 
@@ -112,9 +159,17 @@ def resolve_settings(
     if unknown:
         raise ModelConfigError(f"unknown model settings: {', '.join(unknown)}")
     merged: dict[str, Any] = {}
-    merged.update(_pyproject_values(cwd or Path.cwd()))
-    merged.update(_env_values(os.environ if env is None else env))
-    merged.update(flags)
+    sources: dict[str, str] = {}
+    where = cwd or Path.cwd()
+    layers = (
+        (_pyproject_values(where), str(where / "pyproject.toml")),
+        (_env_values(os.environ if env is None else env), "environment"),
+        (flags, "flag"),
+    )
+    for values, source in layers:
+        merged.update(values)
+        sources.update(dict.fromkeys(values, source))
+    merged["sources"] = sources
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from imr_llm._errors import ModelConfigError
+from imr_llm.llm._egress import mask_spec
 
 SpecKind = Literal["openai", "local", "url"]
 
@@ -57,8 +58,10 @@ def parse_spec(spec: str) -> ModelSpec:
             base, model = text, "default"
         base = base.rstrip("/")
         if not model or "://" not in base:
-            raise ModelConfigError(f"bad endpoint spec {text!r}; use <base-url>::<model>")
+            raise ModelConfigError(
+                f"bad endpoint spec {mask_spec(text)!r}; use <base-url>::<model>"
+            )
         return ModelSpec("url", model, base_url=base, raw=text)
     if prefix in ("openai", "local") and rest:
         return ModelSpec(prefix, rest, raw=text)  # type: ignore[arg-type]
-    raise ModelConfigError(f"unknown model spec {text!r}; use one of: {SPEC_FORMS}")
+    raise ModelConfigError(f"unknown model spec {mask_spec(text)!r}; use one of: {SPEC_FORMS}")

@@ -1,6 +1,13 @@
 """Case files -> `CaseFile`: documents with ids, pages and numbered lines; rendering; splitting."""
 
-from imr_llm.records._load import SUPPORTED_SUFFIXES, case_from_text, load_case, read_document
+from imr_llm.records._load import (
+    SUPPORTED_SUFFIXES,
+    LoadedRecords,
+    case_from_text,
+    load_case,
+    load_records,
+    read_document,
+)
 from imr_llm.records._models import CaseFile, Document, Line
 from imr_llm.records._render import (
     estimate_tokens,
@@ -16,11 +23,13 @@ __all__ = [
     "CaseFile",
     "Document",
     "Line",
+    "LoadedRecords",
     "case_from_text",
     "estimate_tokens",
     "find_line",
     "line_ref",
     "load_case",
+    "load_records",
     "read_document",
     "render_case",
     "render_document",

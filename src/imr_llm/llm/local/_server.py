@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Literal
 
 from imr_llm._errors import LocalModelError
+from imr_llm._private import open_private, private_dir
 from imr_llm.llm.local._assemble import _file_lock
 from imr_llm.llm.local._catalog import INSTALL_HINT
 
@@ -35,6 +36,26 @@ SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "pydantic_
 DEFAULT_N_CTX = 8192
 START_TIMEOUT_S = 180.0
 _STARTED_HERE: set[int] = set()
+# The server's environment: only what a Python process and llama.cpp need; never keys.
+SERVER_ENV_NAMES = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP",
+     "PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "LD_LIBRARY_PATH", "SYSTEMROOT"}
+)  # fmt: skip
+SERVER_ENV_PREFIXES = ("LC_", "OMP_", "GGML_", "LLAMA_", "CUDA_", "OPENBLAS_", "MKL_")
+_SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "CREDENTIAL", "AUTH")
+
+
+def server_env(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The minimal environment for the server process (no API keys, no tokens)."""
+    source = dict(os.environ if environ is None else environ)
+    return {
+        name: value
+        for name, value in source.items()
+        if (name in SERVER_ENV_NAMES or name.startswith(SERVER_ENV_PREFIXES))
+        and not any(word in name.upper() for word in _SECRET_WORDS)
+    }
+
+
 _LOCK = threading.Lock()
 
 
@@ -183,11 +204,11 @@ def start(
     elif started_by == "demand" and argv[1].endswith(".py"):
         argv = [argv[0], "-m", WATCHDOG, str(os.getpid()), *argv[1:]]
     log_path = cache_dir / "server.log"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with log_path.open("ab") as log:
+    private_dir(cache_dir, tighten=True)
+    with open_private(log_path, "a") as log:
         proc = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, env=server_env(),
         )  # fmt: skip
     deadline = time.monotonic() + timeout_s
     while not healthy(port, timeout=1.0):
