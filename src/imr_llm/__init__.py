@@ -24,30 +24,55 @@ from imr_llm._errors import (
     PromptError,
     RecordsError,
 )
-from imr_llm.drafting import (
-    CaseSummary,
-    ItemDraft,
-    LetterDraft,
-    PromptSet,
-    draft_item,
-    draft_letter,
-    load_prompts,
-    render_letter,
-    summarize,
-)
-from imr_llm.evals import compare_runs, run_eval
-from imr_llm.guidelines import Excerpt, Library, load_library
-from imr_llm.letters import (
-    DecisionLetter,
-    GuidelineCitation,
-    LetterItem,
-    letter_paths,
-    load_letters,
-    parse_letter,
-    parse_letter_text,
-)
-from imr_llm.llm import Completion, Model, Usage, get_model
-from imr_llm.records import CaseFile, Document, case_from_text, load_case
+# Everything but the errors loads on first use (PEP 562), so `imr-llm --help` and `imr-llm parse`
+# do not import the model stack.
+_LAZY = {
+    "CaseSummary": "imr_llm.drafting",
+    "ItemDraft": "imr_llm.drafting",
+    "LetterDraft": "imr_llm.drafting",
+    "PromptSet": "imr_llm.drafting",
+    "draft_item": "imr_llm.drafting",
+    "draft_letter": "imr_llm.drafting",
+    "load_prompts": "imr_llm.drafting",
+    "render_letter": "imr_llm.drafting",
+    "summarize": "imr_llm.drafting",
+    "compare_runs": "imr_llm.evals",
+    "run_eval": "imr_llm.evals",
+    "Excerpt": "imr_llm.guidelines",
+    "Library": "imr_llm.guidelines",
+    "load_library": "imr_llm.guidelines",
+    "DecisionLetter": "imr_llm.letters",
+    "GuidelineCitation": "imr_llm.letters",
+    "LetterItem": "imr_llm.letters",
+    "letter_paths": "imr_llm.letters",
+    "load_letters": "imr_llm.letters",
+    "parse_letter": "imr_llm.letters",
+    "parse_letter_text": "imr_llm.letters",
+    "Completion": "imr_llm.llm",
+    "Model": "imr_llm.llm",
+    "Usage": "imr_llm.llm",
+    "get_model": "imr_llm.llm",
+    "CaseFile": "imr_llm.records",
+    "Document": "imr_llm.records",
+    "case_from_text": "imr_llm.records",
+    "load_case": "imr_llm.records",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'imr_llm' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __version__ = "0.1.0"
 
