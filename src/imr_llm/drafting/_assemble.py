@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from imr_llm.drafting._checks import RecordChecks
-from imr_llm.drafting._dates import parse_date
 from imr_llm.drafting._evidence import evidence_for, locate
 from imr_llm.drafting._focus import visit_date
 from imr_llm.drafting._grounding import ground_summary
@@ -41,6 +40,7 @@ from imr_llm.drafting._requests import (
     union,
 )
 from imr_llm.records import CaseFile, Document
+from imr_llm.records._dates import parse_date
 
 _SEX = re.compile(
     r"\b(?:sex|gender)\s*[:=]?\s*(female|male|f|m)\b|\b\d{1,3}[- ]year[- ]old "
