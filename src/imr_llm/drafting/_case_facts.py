@@ -586,3 +586,106 @@ def rfa_items(docs: list[Document]) -> list[tuple[str, Document, Line]]:
                 if _is_item_text(item) and not any(_same_item(item, x) for x, _, _ in out):
                     out.append((item, doc, line))
     return out
+
+
+_UR_SECTION = re.compile(
+    r"utili[sz]ation\s+review|\bUR\s+(?:determination|decision|notice|denial|letter)|"
+    r"notice\s+of\s+(?:adverse|non-?certification|modification|determination|decision)",
+    re.I,
+)
+
+
+def ur_sections(docs: list[Document]) -> list[Document]:
+    """UR determinations inside combined files: from a short heading line naming one to the
+    end of the document (same id and line numbers)."""
+    out = []
+    for doc in docs:
+        for i, line in enumerate(doc.lines):
+            text = line.text.strip()
+            if text and len(text) <= 70 and _UR_SECTION.search(text) and not is_banner(text):
+                out.append(doc.model_copy(update={"lines": doc.lines[i:]}))
+                break
+    return out
+
+
+# ------------------------------------------------------------------ all together
+
+
+@dataclass
+class Request:
+    """A disputed request read from the records, with the UR outcome if the UR names it."""
+
+    text: str
+    doc: Document
+    line: Line
+    outcome: Outcome | None
+    method: str
+
+
+@dataclass
+class CaseFacts:
+    """The facts `case_facts` read in code (None / [] where the records do not say)."""
+
+    related: list[Document]
+    age: Found | None = None
+    sex: Found | None = None
+    injury: Found | None = None
+    ur_date: Found | None = None
+    ur_outcome: Found | None = None
+    ur_doc: Document | None = None
+    items: list[URItem] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+
+    def any(self) -> bool:
+        return any(x is not None for x in (self.age, self.sex, self.injury, self.ur_date)) or bool(
+            self.requests
+        )
+
+
+def case_facts(case: CaseFile, labels: list[DocumentLabel]) -> CaseFacts:
+    """Every fact this module reads, from the documents that carry it (module docstring)."""
+    related = related_docs(case, labels)
+    kinds = {lab.document_id: lab.kind for lab in labels}
+    ur_docs = [d for d in related if kinds.get(d.id) == "ur_determination"]
+    if not ur_docs:
+        ur_docs = ur_sections(related)
+    rfa_docs = [d for d in related if kinds.get(d.id) == "rfa"]
+    items = ur_items(ur_docs)
+    ur_date = ur_date_found(ur_docs, items)
+    ur_doc = ur_date.doc if ur_date else (ur_docs[-1] if ur_docs else None)
+    mine = [i for i in items if ur_doc is not None and i.doc is ur_doc]
+    overall = ur_overall_outcome([ur_doc]) if ur_doc is not None else None
+    adverse = [i for i in mine if i.outcome != "certified"]
+    if adverse:
+        outcome = "modified" if any(i.outcome == "modified" for i in adverse) else "non-certified"
+        overall = Found(outcome, adverse[0].doc, adverse[0].line, "per-item UR outcomes")
+    requests = [
+        Request(i.request, i.doc, i.line, i.outcome, "listed by the UR determination")
+        for i in adverse
+    ]
+    if not mine:
+        stated = overall.value if overall else None
+        requests = [
+            Request(text, doc, line, stated, "listed by the request for authorization")  # type: ignore[arg-type]
+            for text, doc, line in rfa_items(rfa_docs)
+        ]
+    exam_dates = [
+        d for doc in related if kinds.get(doc.id) == "progress_report" if (d := document_date(doc))
+    ]
+    injury = injury_date_found(related)
+    reference: list[tuple[str, dt.date | None]] = [
+        ("UR date", ur_date.value if ur_date else None),  # type: ignore[list-item]
+        ("latest exam date", max(exam_dates) if exam_dates else None),
+        ("date of injury", injury.value if injury else None),  # type: ignore[list-item]
+    ]
+    return CaseFacts(
+        related=related,
+        age=patient_age(related, reference),
+        sex=patient_sex(related),
+        injury=injury,
+        ur_date=ur_date,
+        ur_outcome=overall,
+        ur_doc=ur_doc,
+        items=items,
+        requests=requests,
+    )

@@ -1,11 +1,12 @@
 """What each document of a case file is, and the lines that say so (rules; no model).
 
-Classes (`DocumentClass`): ``rfa`` (a DWC Form RFA / request for authorization), ``ur_determination``
-(a utilization review determination letter), ``progress_report`` (a treating physician's PR-2,
-Doctor's First Report, consultation or office note), ``therapy_note`` (physical / occupational
-therapy, chiropractic or acupuncture notes and visit logs), ``imaging_or_edx`` (radiology, MRI,
-CT, ultrasound, EMG / NCS reports), ``operative_report``, ``other_claim`` (about another injury,
-claim or person) and ``other`` (cover sheets, billing, dental...).
+Classes (`DocumentClass`): ``rfa`` (a DWC Form RFA / request for authorization),
+``ur_determination`` (a utilization review determination letter), ``progress_report`` (a
+treating physician's PR-2, Doctor's First Report, consultation or office note),
+``therapy_note`` (physical / occupational therapy, chiropractic or acupuncture notes and visit
+logs), ``imaging_or_edx`` (radiology, MRI, CT, ultrasound, EMG / NCS reports),
+``operative_report``, ``other_claim`` (about another injury, claim or person) and ``other``
+(cover sheets, billing, dental...).
 
 How: the title lines of a document (its first lines that are not fax banners) are matched
 against the wording of each form family (a title such as "REQUEST FOR AUTHORIZATION" or
