@@ -343,9 +343,7 @@ def assemble(
     sex = b.found("sex", facts.sex, model_sex)
     if sex is None:
         sex = b.sex(model_sex)
-    doi = b.found(
-        "date_of_injury", facts.injury, first([p.date_of_injury for p in patient])
-    )
+    doi = b.found("date_of_injury", facts.injury, first([p.date_of_injury for p in patient]))
     if doi is None:
         doi = b.date_of_injury(patient)
     ref = first([p.ref for p in patient])

@@ -349,6 +349,10 @@ def _strip_outcome(text: str) -> str:
     return head
 
 
+def label_like(text: str) -> bool:
+    return bool(re.match(r"^\W*[A-Za-z][\w /()#'-]{0,40}:", text))
+
+
 def _is_item_text(text: str) -> bool:
     words = re.findall(r"[A-Za-z]{2,}", text)
     return 1 <= len(words) <= 25 and len(text) <= 160 and not _NOT_ITEM.match(text)
@@ -403,16 +407,87 @@ def _joined(lines: list[Line]) -> list[Line]:
     return out
 
 
+_ITEM_HEAD = re.compile(
+    r"^(?:#\s*)?(?:(?:items?|requests?|services?|treatments?|procedures?)(?:\s+(?:requested|"
+    r"under\s+review|items?|services?|treatments?))?|requested\s+(?:items?|services?|"
+    r"treatments?)|item\s+requested)$",
+    re.I,
+)
+_OUTCOME_HEAD = re.compile(
+    r"^(?:(?:UR\s+)?(?:decision|determination|outcome|status|result|disposition))$", re.I
+)
+
+
+@dataclass
+class _Table:
+    """A table of requests and outcomes: by '|' cells, or by the header's column offsets."""
+
+    pipes: bool
+    item: int
+    outcome: int
+    ends: tuple[int, int]
+    """Positional: (end of the item column, end of the outcome column; -1 = line end)."""
+
+    @classmethod
+    def header(cls, text: str) -> _Table | None:
+        if "|" in text:
+            cells = [c.strip() for c in text.split("|")]
+            items = [i for i, c in enumerate(cells) if _ITEM_HEAD.match(c)]
+            outs = [i for i, c in enumerate(cells) if _OUTCOME_HEAD.match(c)]
+            if items and outs:
+                return cls(True, items[0], outs[0], (0, 0))
+            return None
+        spans = [(m.start(), m.group()) for m in re.finditer(r"\S+(?: \S+)*", text)]
+        items = [i for i, (_, c) in enumerate(spans) if _ITEM_HEAD.match(c)]
+        outs = [i for i, (_, c) in enumerate(spans) if _OUTCOME_HEAD.match(c)]
+        if not (items and outs) or len(spans) > 6:
+            return None
+        i, o = items[0], outs[0]
+        item_end = spans[i + 1][0] if i + 1 < len(spans) else -1
+        out_end = spans[o + 1][0] if o + 1 < len(spans) else -1
+        start = min(spans[i][0], 0 if i == 0 else spans[i][0])
+        return cls(False, start, spans[o][0], (item_end, out_end))
+
+    def row(self, text: str) -> tuple[str, str]:
+        if self.pipes:
+            cells = [c.strip() for c in text.split("|")]
+            get = lambda k: cells[k] if k < len(cells) else ""  # noqa: E731
+            return get(self.item), get(self.outcome)
+        item_end, out_end = self.ends
+        item = text[self.item : item_end if item_end >= 0 else None]
+        outcome = text[self.outcome - 2 : out_end if out_end >= 0 else None]
+        return item.strip(), outcome.strip()
+
+
 def _document_items(doc: Document) -> list[URItem]:
     items: list[URItem] = []
     lines = _joined([ln for ln in doc.lines if ln.text.strip() and not is_banner(ln.text)])
     pending: tuple[str, Line] | None = None
     pending_age = 0
     in_rationale = False
+    table: _Table | None = None
     for line in lines:
         text = line.text.strip()
         if _SECTION_END.match(text):
             in_rationale = True
+            table = None
+        if (head := _Table.header(line.text)) is not None:
+            table = head
+            continue
+        if table is not None:
+            if re.fullmatch(r"[-=+|:~\s]+", text):
+                continue
+            cell, verdict = table.row(line.text)
+            oc = outcome_in(verdict) if verdict else None
+            item = _clean_item(cell)
+            if oc and _is_item_text(item):
+                if not any(_same_item(item, x.request) for x in items):
+                    items.append(URItem(request=item, outcome=oc, doc=doc, line=line, lines=[line]))
+                continue
+            if not verdict and item and items and items[-1].doc is doc and not label_like(text):
+                items[-1].request = f"{items[-1].request} {item}"  # a wrapped cell
+                continue
+            table = None
         label = _ITEM_LABEL.match(text)
         out_label = _OUTCOME_LABEL.match(text)
         first = _OUTCOME_FIRST.match(text)

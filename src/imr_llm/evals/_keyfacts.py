@@ -28,6 +28,7 @@ gold class is known, whether the summary's `documents` give it the same class.
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePath
 from typing import Any
 
@@ -91,6 +92,23 @@ def _variants(gold_request: str) -> list[str]:
     return [original, request] if original else [gold_request]
 
 
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve".split()  # noqa: SIM905
+    )
+}
+_ABBREVIATIONS = {"wk": "week", "wks": "weeks", "mo": "month", "mos": "months", "x": "times"}
+
+
+def _canon(text: str) -> str:
+    """Number words as digits and common abbreviations spelled out ('Four sessions ... two
+    times a week' and 'x4 (2x/wk)' then share their words)."""
+    words = re.findall(r"[A-Za-z]+|\d+|[^\sA-Za-z\d]", text)
+    out = [_NUMBER_WORDS.get(w.lower(), _ABBREVIATIONS.get(w.lower(), w)) for w in words]
+    return " ".join(out)
+
+
 def _request_matches(gold: list[str], predicted: list[str], same: Any = None) -> int:
     """One-to-one greedy matches of gold requests by predicted phrases (`same(i, j)`: an extra
     condition on gold i and predicted j, e.g. the same UR outcome)."""
@@ -101,7 +119,7 @@ def _request_matches(gold: list[str], predicted: list[str], same: Any = None) ->
         for j, p in enumerate(predicted):
             if j in used or (same is not None and not same(i, j)):
                 continue
-            if any(phrase_match(v, p) for v in variants):
+            if any(phrase_match(_canon(v), _canon(p)) for v in variants):
                 used.add(j)
                 hits += 1
                 break

@@ -89,7 +89,8 @@ _TITLES: list[tuple[DocumentClass, re.Pattern[str]]] = [
             r"physical\s+therapy|physiotherapy|occupational\s+therapy|\bPT\b\s+(?:daily|visit|"
             r"note|treatment|progress|re-?eval|flow)|\bOT\b\s+(?:note|visit)|chiropract|"
             r"acupunct|therapy\s+(?:daily|visit|treatment|progress)\s+note|daily\s+note|"
-            r"visit\s+log|flow\s*sheet|sports\s+rehab|\brehab(?:ilitation)?\b|hand\s+therapy|"
+            r"visit\s+log|flow\s*sheet|sports\s+rehab|rehab(?:ilitation)?\s+services|"
+            r"\bPT\s*/\s*OT\b|hand\s+therapy|"
             r"\btherapy\s+(?:initial\s+)?(?:evaluation|eval|note|visit)|^\W*therapist\s*:",
             re.I,
         ),
@@ -101,15 +102,39 @@ _TITLES: list[tuple[DocumentClass, re.Pattern[str]]] = [
             r"\bPR-?4\b|primary\s+treating|office\s+(?:visit|note)|follow-?\s?up\s+(?:visit|"
             r"note|evaluation|report|exam)|consultation|\bconsult\b|initial\s+(?:evaluation|"
             r"visit|report)|re-?evaluation|evaluation\s+and\s+management|clinic\s+note|"
-            r"urgent\s+care|emergency|history\s+and\s+physical|\bH&P\b|\bQME\b|\bAME\b|"
+            r"emergency\s+(?:department|room)\s+(?:note|report|record)|history\s+and\s+physical|\bH&P\b|\bQME\b|\bAME\b|"
             r"medical[\s-]+legal|treating\s+physician|narrative\s+report|visit\s+note|"
-            r"\bSOAP\b|occupational\s+(?:health|medicine)|permanent\s+and\s+stationary|"
-            r"orthop(?:a)?edic|pain\s+management|medical\s+(?:group|center|clinic|"
-            r"associates)|industrial\s+(?:care|medic\w*)|\bclinic\b|\bphysicians?\b",
+            r"\bSOAP\b|permanent\s+and\s+stationary|encounter\s+note|clinic\s+visit|"
+            r"urgent\s+care\s+(?:visit|note|report)|comprehensive\s+evaluation|\bDFR\b",
             re.I,
         ),
     ),
 ]
+_LETTERHEAD: list[tuple[DocumentClass, re.Pattern[str]]] = [
+    (
+        "ur_determination",
+        re.compile(
+            r"(?:physician|medical|peer|care|clinical)\s+review|review\s+(?:services|solutions)|"
+            r"managed\s+care|utili[sz]ation\s+management",
+            re.I,
+        ),
+    ),
+    ("imaging_or_edx", re.compile(r"imaging|radiology|diagnostic\s+center|\bMRI\b", re.I)),
+    ("therapy_note", re.compile(r"\brehab(?:ilitation)?\b|therapy|chiropractic", re.I)),
+    (
+        "progress_report",
+        re.compile(
+            r"occupational\s+(?:health|medicine|care)|orthop(?:a)?edic|pain\s+management|"
+            r"medical\s+(?:group|center|clinic|associates)|industrial\s+(?:care|medic\w*)|"
+            r"\bclinic\b|\bphysicians?\b|urgent\s+care|family\s+(?:medicine|practice)",
+            re.I,
+        ),
+    ),
+]
+"""Provider names in letterheads: weaker than a document's title (a "Physician Review"
+company writes UR letters; a medical center's operative report is not a progress report)."""
+LETTERHEAD_WEIGHT = 4
+
 _BODY: dict[DocumentClass, re.Pattern[str]] = {
     "ur_determination": re.compile(
         r"peer\s+reviewer|physician\s+(?:reviewer|advisor)|reviewing\s+physician|"
@@ -211,12 +236,20 @@ def document_signals(doc: Document) -> dict[DocumentClass, tuple[int, list[int]]
     head = head_lines(doc)
     for kind, pattern in _TITLES:
         for pos, line in enumerate(head):
-            parts = re.split(r"\s{3,}|\s+-\s+|\s*\|\s*", line.text.strip())
+            parts = re.split(r"\s{2,}|\s+-\s+|\s*\|\s*", line.text.strip())
             titles = [p for p in parts[:3] if p.isupper() or len(p) <= 60]
             if any(pattern.search(t) for t in titles):
                 # a title line (upper case or short) is worth more than a mention in the head,
                 # and the first lines (letterhead, form title) more than later ones
                 scores[kind] = (6 + 2 * max(0, 4 - pos), [line.number])
+                break
+    for kind, pattern in _LETTERHEAD:
+        if kind in scores:
+            continue
+        for line in head[:4]:
+            parts = re.split(r"\s{2,}|\s+-\s+|\s*\|\s*", line.text.strip())
+            if any(pattern.search(p) for p in parts[:3] if p.isupper() or len(p) <= 60):
+                scores[kind] = (LETTERHEAD_WEIGHT, [line.number])
                 break
     for kind, pattern in _BODY.items():
         hits: list[int] = []
