@@ -158,18 +158,12 @@ def count_facts(gold: KeyFacts, predicted: KeyFacts) -> dict[str, FieldCount]:
             matched_predicted=matched,
         )
     if gold.request_outcomes:
-        used: set[int] = set()
-        hits = 0
-        for g in gold.request_outcomes:
-            for index, p in enumerate(predicted.request_outcomes):
-                if (
-                    index not in used
-                    and p.outcome == g.outcome
-                    and phrase_match(g.request, p.request)
-                ):
-                    used.add(index)
-                    hits += 1
-                    break
+        g_out, p_out = gold.request_outcomes, predicted.request_outcomes
+        hits = _request_matches(
+            [g.request for g in g_out],
+            [p.request for p in p_out],
+            lambda i, j: g_out[i].outcome == p_out[j].outcome,
+        )
         counts[OUTCOME_FIELD] = FieldCount(
             gold=len(gold.request_outcomes),
             predicted=len(predicted.request_outcomes),
