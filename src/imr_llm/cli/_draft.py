@@ -88,6 +88,13 @@ def summarize_cmd(
     model: ModelOpt = None,
     prompts: PromptsOpt = None,
     no_cache: NoCache = False,
+    max_pages: Annotated[
+        int,
+        typer.Option("--max-pages", min=1, help="Refuse case files longer than this (pages)."),
+    ] = 400,
+    max_calls: Annotated[
+        int, typer.Option("--max-calls", min=0, help="Model calls at most (0: records only).")
+    ] = 8,
 ) -> None:
     """Draft the CLINICAL CASE SUMMARY of a case: facts with evidence, prose, grounding."""
     from imr_llm.drafting import load_prompts, summarize
@@ -96,7 +103,13 @@ def summarize_cmd(
 
     case = load_case(records)
     prompt_set = load_prompts(prompts)
-    done = summarize(case, _model(model, no_cache), prompts=prompt_set)
+    done = summarize(
+        case,
+        _model(model, no_cache) if max_calls else None,
+        prompts=prompt_set,
+        max_pages=max_pages,
+        max_calls=max_calls,
+    )
     summary = done.value
     text = {
         Format.json: lambda: summary.model_dump_json(indent=2) + "\n",
