@@ -54,10 +54,10 @@ def test_summarize_md_names_evidence_and_reports_grounding(
     assert scripted == {"spec": "fake-spec", "settings": {"cache": False}}
     text = out.read_text("utf-8")
     assert text.startswith("# Clinical case summary\n\nThe injured worker is a 53 year old female")
-    assert '| date_of_injury | 2016-11-02 | [D1:3] "Date of injury: 11/02/2016" |' in text
-    assert "- sex: 'male' - model's value replaced: labelled field" in text
-    assert "grounding: sex: 'male'" in result.stderr
-    assert "usage: requests: 4, tokens: 400 in / 40 out" in result.stderr
+    assert '| date_of_injury | 2016-11-02 (labelled date of injury) | [D1:3] "Date of injury: 11/02/2016" |' in text
+    # age, sex, date of injury, mechanism and work status are labelled: no patient call
+    assert "| sex | female (labelled field) |" in text
+    assert "usage: requests: 3, tokens: 300 in / 30 out" in result.stderr
 
 
 def test_summarize_json_validates(records_dir: Path, scripted: dict[str, Any]) -> None:
@@ -83,7 +83,7 @@ def test_draft_with_item_writes_letter_json(
     letter = json.loads(out.read_text("utf-8"))
     assert [i["request"] for i in letter["items"]] == ["PT 3x2"]
     assert "PT 3x2: Upheld" in letter["text"]
-    assert "usage: requests: 5" in result.stderr  # 4 summary calls (the UR names the request) + 1
+    assert "usage: requests: 4" in result.stderr  # 3 summary calls (exam, clinical, treatment) + 1
     text = (
         CliRunner()
         .invoke(app, ["draft", str(records_dir), "--item", "PT 3x2", "--format", "text"])

@@ -35,7 +35,7 @@ def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
     positions = [text.find(s) for s in order]
     assert -1 not in positions, order[positions.index(-1)]
     assert positions == sorted(positions)
-    assert done.usage.requests == 5  # 4 summary calls (no requests call: the UR names it) + 1
+    assert done.usage.requests == 4  # 3 summary calls (exam, clinical, treatment) + 1
     assert letter.prompts_version and letter.model == "scripted"
 
 

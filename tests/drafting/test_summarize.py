@@ -42,8 +42,9 @@ def test_summary_facts_evidence_and_prose(small_case: CaseFile) -> None:
         assert f.evidence, f.name
         assert all(evidence_ok(small_case, ev) for ev in f.evidence)
     assert s.grounding == []
-    # the UR determination names the request: no requests call
-    assert done.usage.requests == 4 and done.usage.prompt_tokens == 400
+    # the UR determination names the request and the patient's facts are labelled: no
+    # requests call and no patient call
+    assert done.usage.requests == 3 and done.usage.prompt_tokens == 300
     assert [(d.kind, d.method) for d in s.documents] == [
         ("progress_report", "rules"),
         ("ur_determination", "rules"),
@@ -52,7 +53,7 @@ def test_summary_facts_evidence_and_prose(small_case: CaseFile) -> None:
     assert methods["age"] == "written in the records"
     assert methods["sex"] == "labelled field"
     assert methods["disputed_requests"] == "listed by the UR determination"
-    assert s.stats is not None and s.stats.model_calls == 4 and s.stats.pages == 2
+    assert s.stats is not None and s.stats.model_calls == 3 and s.stats.pages == 2
 
 
 def test_every_call_shares_the_system_prefix_with_records_first(small_case: CaseFile) -> None:
@@ -66,11 +67,14 @@ def test_every_call_shares_the_system_prefix_with_records_first(small_case: Case
     exam_system = model.calls[0][0][0]["content"]
     assert "[D1:3] Date of injury" in exam_system and "[D2:" not in exam_system
     assert "[D1:3] Date of injury: 11/02/2016" in system and "[D2:4]" in system
-    assert [m[1]["role"] for m, _ in model.calls] == ["user"] * (len(SUMMARY_CALLS) - 1)
+    assert [m[1]["role"] for m, _ in model.calls] == ["user"] * (len(SUMMARY_CALLS) - 2)
     assert all(len(m) == 2 for m, _ in model.calls)
 
 
-def test_planted_wrong_date_from_the_model_is_replaced_and_flagged(small_case: CaseFile) -> None:
+def test_planted_wrong_date_from_the_model_is_replaced_and_flagged(tmp_path: Path) -> None:
+    # no work status line: the patient call is made, and its wrong answers are replaced
+    pr2 = RECORDS["pr2.txt"].replace("Work status: modified duty.\n", "")
+    small_case = load_case(write_records(tmp_path, {**RECORDS, "pr2.txt": pr2}))
     script = dict(SUMMARY_SCRIPT)
     script["PatientFacts"] = [
         {

@@ -347,8 +347,12 @@ def assemble(
     if doi is None:
         doi = b.date_of_injury(patient)
     ref = first([p.ref for p in patient])
-    mechanism = b.phrase("mechanism", first([p.mechanism for p in patient]))
-    work_status = b.phrase("work_status", first([p.work_status for p in patient]))
+    mechanism = b.found("mechanism", facts.mechanism, None) or b.phrase(
+        "mechanism", first([p.mechanism for p in patient])
+    )
+    work_status = b.found("work_status", facts.work_status, None) or b.phrase(
+        "work_status", first([p.work_status for p in patient])
+    )
     exam_date = b.prefer_records(
         "exam_date",
         parse_date(first([e.exam_date for e in exam])),

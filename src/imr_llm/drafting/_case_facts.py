@@ -697,6 +697,30 @@ class Request:
     method: str
 
 
+_WORK_STATUS = re.compile(r"^\W*(?:\d+\.\s*)?work\s+status\s*[:=-]\s*(\S.{3,})$", re.I)
+_MECHANISM = re.compile(
+    r"^\W*(?:\d+\.\s*)?(?:mechanism(?:\s+of\s+injury)?|MOI|how\s+did\s+(?:the\s+)?injury"
+    r"\s+occur\??)\s*[:=-]?\s*(\S.{5,})$",
+    re.I,
+)
+
+
+def labelled_phrase(
+    docs: list[Document], pattern: re.Pattern[str], method: str, latest: bool = False
+) -> Found | None:
+    """The value of a labelled line ("Work status: modified duty"), the first (or the
+    latest document's) found; the value is cut at the first sentence end."""
+    found = []
+    for doc, line in _lines(docs):
+        if m := pattern.match(line.text):
+            value = re.split(r"(?<=[a-z)])\.\s", m.group(1).strip())[0].strip(" .")[:120]
+            if len(value) > 3:
+                found.append((document_date(doc) or dt.date.min, Found(value, doc, line, method)))
+    if not found:
+        return None
+    return max(found, key=lambda f: f[0])[1] if latest else found[0][1]
+
+
 @dataclass
 class CaseFacts:
     """The facts `case_facts` read in code (None / [] where the records do not say)."""
@@ -710,6 +734,8 @@ class CaseFacts:
     ur_doc: Document | None = None
     items: list[URItem] = field(default_factory=list)
     requests: list[Request] = field(default_factory=list)
+    work_status: Found | None = None
+    mechanism: Found | None = None
 
     def any(self) -> bool:
         return any(x is not None for x in (self.age, self.sex, self.injury, self.ur_date)) or bool(
@@ -763,4 +789,6 @@ def case_facts(case: CaseFile, labels: list[DocumentLabel]) -> CaseFacts:
         ur_doc=ur_doc,
         items=items,
         requests=requests,
+        work_status=labelled_phrase(related, _WORK_STATUS, "labelled line", latest=True),
+        mechanism=labelled_phrase(related, _MECHANISM, "labelled line"),
     )

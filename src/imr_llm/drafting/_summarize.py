@@ -56,7 +56,10 @@ from imr_llm.records import (
 from imr_llm.records._classify import DocumentLabel
 
 DEFAULT_RECORD_TOKENS = 3000
-"""Estimated record tokens per call (the documents read are cut to fit)."""
+"""Estimated record tokens per call for `draft_item` and the model's fallback calls."""
+FOCUS_TOKENS = 1800
+"""Estimated record tokens the summary's calls read (the focused documents are cut to fit):
+prompt reading dominates a small local model's time (~100 tokens/s on 2 cores)."""
 DEFAULT_MAX_CALLS = 8
 """Model calls per summary at most, whatever the case file's length."""
 DEFAULT_MAX_PAGES = 400
@@ -170,17 +173,23 @@ def plan_calls(
     case: CaseFile,
     labels: list[DocumentLabel],
     facts: CaseFacts,
-    max_record_tokens: int = DEFAULT_RECORD_TOKENS,
+    max_record_tokens: int = FOCUS_TOKENS,
     max_calls: int = DEFAULT_MAX_CALLS,
 ) -> tuple[list[tuple[str, type[BaseModel], int, CaseFile]], Document | None]:
     """The model calls to make: (template, response model, max_tokens, records read), and the
-    progress report the exam call reads."""
+    progress report the exam call reads. The patient call is made only when the records leave
+    one of its facts (age, sex, date of injury, mechanism, work status) unread; the requests
+    call only when no UR determination or RFA names the requests."""
     latest, core_docs = focus_documents(case, labels, facts)
     core = _fit(core_docs, max_record_tokens) if core_docs else None
     plan: list[tuple[str, type[BaseModel], int, CaseFile]] = []
     exam = _fit([latest], max_record_tokens) if latest is not None else None
     for name, rm, max_tokens in SUMMARY_CALLS:
         target = exam if name in FOCUSED_CALLS else core
+        if name == "summary_patient" and all(
+            (facts.age, facts.sex, facts.injury, facts.mechanism, facts.work_status)
+        ):
+            continue
         if name == "summary_requests":
             if facts.requests:
                 continue
@@ -199,7 +208,7 @@ def summarize(
     model: Model | None,
     *,
     prompts: PromptSet | None = None,
-    max_record_tokens: int = DEFAULT_RECORD_TOKENS,
+    max_record_tokens: int = FOCUS_TOKENS,
     max_calls: int = DEFAULT_MAX_CALLS,
     max_pages: int = DEFAULT_MAX_PAGES,
 ) -> Completion[CaseSummary]:
@@ -256,7 +265,7 @@ def summarize(
 
 
 def summary_call_records(
-    case: CaseFile, name: str, max_record_tokens: int = DEFAULT_RECORD_TOKENS
+    case: CaseFile, name: str, max_record_tokens: int = FOCUS_TOKENS
 ) -> CaseFile:
     """The records summary call `name` reads for `case` (as `summarize` would send them; the
     focused documents even when the call would be skipped)."""
