@@ -54,7 +54,10 @@ def test_summarize_md_names_evidence_and_reports_grounding(
     assert scripted == {"spec": "fake-spec", "settings": {"cache": False}}
     text = out.read_text("utf-8")
     assert text.startswith("# Clinical case summary\n\nThe injured worker is a 53 year old female")
-    assert '| date_of_injury | 2016-11-02 (labelled date of injury) | [D1:3] "Date of injury: 11/02/2016" |' in text
+    assert (
+        '| date_of_injury | 2016-11-02 (labelled date of injury) | [D1:3] "Date of injury: 11/02/2016" |'
+        in text
+    )
     # age, sex, date of injury, mechanism and work status are labelled: no patient call
     assert "| sex | female (labelled field) |" in text
     assert "usage: requests: 3, tokens: 300 in / 30 out" in result.stderr

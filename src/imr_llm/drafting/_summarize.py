@@ -150,8 +150,9 @@ def focus_documents(
         chosen.append(latest)
     if facts.ur_doc is not None:
         chosen.append(facts.ur_doc)
-    if not chosen:
-        chosen = [d for d in related.documents if kinds.get(d.id) not in ("other",)]
+    if not chosen:  # no report and no UR determination: the related documents, then any
+        chosen = [d for d in related.documents if kinds.get(d.id) != "other"]
+        chosen = chosen or list(related.documents)
     order = {d.id: i for i, d in enumerate(case.documents)}
     return latest, sorted(chosen, key=lambda d: order[d.id])
 
