@@ -55,8 +55,8 @@ def test_summarize_md_names_evidence_and_reports_grounding(
     text = out.read_text("utf-8")
     assert text.startswith("# Clinical case summary\n\nThe injured worker is a 53 year old female")
     assert (
-        '| date_of_injury | 2016-11-02 (labelled date of injury) | [D1:3] "Date of injury: 11/02/2016" |'
-        in text
+        "| date_of_injury | 2016-11-02 (labelled date of injury) | "
+        '[D1:3] "Date of injury: 11/02/2016" |' in text
     )
     # age, sex, date of injury, mechanism and work status are labelled: no patient call
     assert "| sex | female (labelled field) |" in text
