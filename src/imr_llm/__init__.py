@@ -24,6 +24,7 @@ from imr_llm._errors import (
     PromptError,
     RecordsError,
 )
+
 # Everything but the errors loads on first use (PEP 562), so `imr-llm --help` and `imr-llm parse`
 # do not import the model stack.
 _LAZY = {

@@ -38,7 +38,16 @@ def test_summarize_synthetic_case(cassette_model: Model) -> None:
     done = summarize(case, cassette_model)
     s = done.value
     CaseSummary.model_validate(s.model_dump())
-    assert done.usage.requests >= 5 and done.usage.prompt_tokens > 0
+    # exam, clinical and treatment calls (the records give the patient's facts and the UR
+    # determination names the request)
+    assert done.usage.requests >= 3 and done.usage.prompt_tokens > 0
+    assert [d.kind for d in s.documents].count("ur_determination") == 1
+    assert s.disputed_requests and s.ur_history[0].outcome == "non-certified"
+    # the planted instruction is quarantined: listed, never evidence
+    assert s.quarantined
+    quarantined = {(q.document_id, q.line_start) for q in s.quarantined}
+    for fact in s.facts:
+        assert not {(e.document_id, e.line_start) for e in fact.evidence} & quarantined
     # key facts of case.json (age, sex, date of injury come from the labelled lines when the
     # model gets them wrong, and the grounding list then says so)
     assert (s.age, s.sex, s.date_of_injury.isoformat() if s.date_of_injury else None) == (

@@ -52,10 +52,13 @@ def test_summarize_md_names_evidence_and_reports_grounding(
     assert scripted == {"spec": "fake-spec", "settings": {"cache": False}}
     text = out.read_text("utf-8")
     assert text.startswith("# Clinical case summary\n\nThe injured worker is a 53 year old female")
-    assert '| date_of_injury | 2016-11-02 | [D1:3] "Date of injury: 11/02/2016" |' in text
-    assert "- sex: 'male' - model's value not supported" in text
-    assert "grounding: sex: 'male'" in result.stderr
-    assert "usage: requests: 5, tokens: 500 in / 50 out" in result.stderr
+    assert (
+        "| date_of_injury | 2016-11-02 (labelled date of injury) | "
+        '[D1:3] "Date of injury: 11/02/2016" |' in text
+    )
+    # age, sex, date of injury, mechanism and work status are labelled: no patient call
+    assert "| sex | female (labelled field) |" in text
+    assert "usage: requests: 3, tokens: 300 in / 30 out" in result.stderr
 
 
 def test_summarize_json_validates(records_dir: Path, scripted: dict[str, Any]) -> None:
@@ -83,7 +86,7 @@ def test_draft_with_item_writes_letter_json(
     assert "PT 3x2: Upheld" in letter["text"]
     assert letter["items"][0]["p_overturned"] is not None
     assert letter["items"][0]["route"]["service"] == "physical_medicine"
-    assert "usage: requests: 11" in result.stderr  # 5 summary + 5 decision samples + 1 rationale
+    assert "usage: requests: 9" in result.stderr  # 3 summary + 5 decision samples + 1 rationale
     text = (
         CliRunner()
         .invoke(app, ["draft", str(records_dir), "--item", "PT 3x2", "--format", "text"])

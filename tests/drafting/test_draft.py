@@ -226,7 +226,7 @@ def test_injected_instruction_does_not_become_evidence() -> None:
     ItemDraft.model_validate(d.model_dump())
     improvement = next(c for c in d.criteria if c.id == "functional_improvement")
     assert improvement.status == "not met"
-    assert all(ev.line_start != 3 for c in d.criteria for ev in c.evidence)
+    assert all(ev.line_start != 3 for c in d.criteria for ev in c.evidence)  # quarantined
     assert "49" not in model.calls[0][0][0]["content"]
     assert "ignore prior instructions" not in d.rationale
 
@@ -244,3 +244,27 @@ def test_precedent_refs_carry_similarity() -> None:
     assert found[0][0].case_number == "CM-A" and found[0][1] == 1.0
     ref = found[0][0].ref(found[0][1])
     assert isinstance(ref, PrecedentRef) and ref.decision == "Overturned"
+
+
+def test_ur_and_other_claim_documents_are_not_findings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from imr_llm.records import load_case
+
+    records = tmp_path / "records"
+    records.mkdir()
+    (records / "pr2.txt").write_text(
+        "PRIMARY TREATING PHYSICIAN'S PROGRESS REPORT (PR-2)\nDate of injury: 11/02/2016\n"
+        "Exam 12/08/2016: neck pain. Functional improvement with therapy: walks longer.\n",
+        "utf-8",
+    )
+    (records / "ur.txt").write_text(
+        "UTILIZATION REVIEW DETERMINATION\nDate: 12/19/2016\n"
+        "Request: Physical therapy x6. Determination: NON-CERTIFIED.\n"
+        "Rationale: no functional improvement is documented.\n",
+        "utf-8",
+    )
+    case = load_case(records)
+    model = ScriptedModel({"LabelAnswer": _labels(0, 5), "RationaleAnswer": [RATIONALE]})
+    d = draft_item(case, "Physical therapy x6", model, None, precedents=CORPUS).value
+    improvement = next(c for c in d.criteria if c.id == "functional_improvement")
+    assert improvement.status == "met"  # the UR's own reasoning is not a clinical finding
+    assert {ev.document_id for ev in improvement.evidence} == {"D1"}

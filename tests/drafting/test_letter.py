@@ -33,7 +33,7 @@ def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
     positions = [text.find(s) for s in order]
     assert -1 not in positions, order[positions.index(-1)]
     assert positions == sorted(positions)
-    assert done.usage.requests == 11  # 5 summary calls, 5 decision samples, 1 rationale
+    assert done.usage.requests == 9  # 3 summary calls, 5 decision samples, 1 rationale
     assert letter.prompts_version and letter.model == "scripted"
 
 

@@ -127,9 +127,11 @@ def test_records_date_of_injury_wins_over_a_different_model_answer() -> None:
 
 def test_ur_date_comes_from_the_utilization_review_document() -> None:
     s = _summary()
-    assert [u.date for u in s.ur_history] == [dt.date(2017, 3, 24)]
+    # one decision per request the UR letter lists, each dated by the letter
+    assert [(u.date, u.outcome) for u in s.ur_history] == [
+        (dt.date(2017, 3, 24), "non-certified")
+    ] * 2
     assert s.ur_history[0].evidence[0].document_id == "D3"
-    assert ("ur_history.date", "09/30/2016") in _flags(s)
     assert [d for d, _, _ in ur_dates(_case("lumbar_esi_narrative"))] == [dt.date(2019, 6, 14)]
     # a combined file: the UR section's "Letter date", not the visit or request date above it
     assert [d for d, _, _ in ur_dates(_case("knee_brace_combined"))] == [dt.date(2020, 9, 1)]
@@ -190,9 +192,13 @@ def test_a_diagnosis_sharing_only_the_body_part_is_not_a_request() -> None:
         ClinicalFacts={"diagnoses": diagnoses},
         RequestFacts={"disputed_requests": diagnoses, "ur_date": "09/01/2020"},
     )
+    # the UR section of the combined file names the requests: the model is not asked for them
     assert s.disputed_requests == ["Hinged knee brace, right", "TENS unit 30 day rental"]
     assert s.diagnoses == diagnoses
-    assert ("disputed_requests", "right knee sprain") in _flags(s)
+    assert [(u.request, u.outcome) for u in s.ur_history] == [
+        ("Hinged knee brace, right", "modified"),
+        ("TENS unit 30 day rental", "non-certified"),
+    ]
 
 
 def test_sex_contradicted_by_every_pronoun_is_replaced() -> None:

@@ -62,3 +62,62 @@ def test_summary_key_facts_takes_latest_ur() -> None:
     facts = summary_key_facts(summary)
     assert facts.ur_date == dt.date(2016, 11, 1)
     assert facts.ur_outcome == "non-certified"
+
+
+def test_ur_outcome_per_request_and_the_case_outcome() -> None:
+    from imr_llm.evals._case_meta import RequestOutcome
+
+    gold = KeyFacts(
+        ur_outcome="modified",
+        request_outcomes=[
+            RequestOutcome(
+                request="Four sessions of acupuncture two times a week", outcome="modified"
+            ),
+            RequestOutcome(request="MRI of the lumbar spine", outcome="non-certified"),
+        ],
+    )
+    summary = CaseSummary(
+        ur_history=[
+            URDecision(
+                date=dt.date(2017, 1, 3), request="Acupuncture x4 (2x/wk)", outcome="modified"
+            ),
+            URDecision(date=dt.date(2017, 1, 3), request="MRI lumbar spine", outcome="certified"),
+            URDecision(date=dt.date(2017, 1, 3), request="Naproxen #60", outcome="certified"),
+        ]
+    )
+    predicted = summary_key_facts(summary)
+    assert predicted.ur_outcome == "modified"  # an adverse item of the latest date decides
+    counts = count_facts(gold, predicted)
+    # only non-certified / modified decisions are predicted facts; the MRI's outcome is wrong
+    assert counts["ur_outcome_per_request"].model_dump() == {
+        "gold": 2, "predicted": 1, "matched_gold": 1, "matched_predicted": 1
+    }  # fmt: skip
+
+
+def test_a_modified_letter_item_matches_its_original_request() -> None:
+    letter_item = (
+        "Eight physical therapy sessions for the left wrist was the original request. Six "
+        "physical therapy sessions for the left wrist was authorized by the Claims "
+        "Administrator. The remaining IMR eligible portion of the original request, two "
+        "physical therapy sessions for the left wrist"
+    )
+    gold = KeyFacts(disputed_requests=[letter_item])
+    predicted = KeyFacts(disputed_requests=["Physical therapy x8 sessions, left wrist"])
+    assert count_facts(gold, predicted)["disputed_requests"].matched_gold == 1
+
+
+def test_document_classes_are_scored_apart_from_the_facts() -> None:
+    from imr_llm.drafting._models import DocumentInfo
+    from imr_llm.evals._keyfacts import document_class_counts
+
+    summary = CaseSummary(
+        documents=[
+            DocumentInfo(document_id="D1", source="/x/records/01_pr2.txt", kind="progress_report"),
+            DocumentInfo(document_id="D2", source="/x/records/02_ur.txt", kind="rfa"),
+        ]
+    )
+    counts = document_class_counts(
+        {"01_pr2.txt": "progress_report", "02_ur.txt": "ur_determination"}, summary
+    )
+    assert counts is not None and (counts.gold, counts.matched_gold) == (2, 1)
+    assert document_class_counts({}, summary) is None

@@ -119,6 +119,16 @@ def summarize_cmd(
     redact: RedactOpt = False,
     max_calls: MaxCallsOpt = None,
     max_input_mb: MaxInputOpt = None,
+    max_pages: Annotated[
+        int,
+        typer.Option("--max-pages", min=1, help="Refuse case files longer than this (pages)."),
+    ] = 400,
+    summary_calls: Annotated[
+        int,
+        typer.Option(
+            "--summary-calls", min=0, help="Summary model calls at most (0: records only)."
+        ),
+    ] = 8,
 ) -> None:
     """Draft the CLINICAL CASE SUMMARY of a case: facts with evidence, prose, grounding."""
     from imr_llm.drafting import load_prompts, summarize
@@ -126,8 +136,12 @@ def summarize_cmd(
 
     case, skipped = _records("summarize", records, max_input_mb)
     prompt_set = load_prompts(prompts)
-    llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
-    done = summarize(case, llm, prompts=prompt_set)
+    llm = (
+        _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
+        if summary_calls
+        else None
+    )
+    done = summarize(case, llm, prompts=prompt_set, max_pages=max_pages, max_calls=summary_calls)
     summary = done.value
     text = {
         Format.json: lambda: summary.model_dump_json(indent=2) + "\n",

@@ -1,15 +1,17 @@
-"""Assemble a `CaseSummary` from the extraction calls' answers: merge chunks, attach
-evidence located in the records, prefer labelled record lines over contradicting answers,
-drop unsupported list items (flagged), render the prose, run the grounding check."""
+"""Assemble a `CaseSummary` from the facts read in code and the extraction calls' answers:
+the facts read in code (`_case_facts`) win over the model's (a different model answer is
+flagged), model answers are checked against the records, unsupported list items are dropped
+(flagged), then the prose is rendered and the grounding check run. Documents about another
+claim (``other_claim``) are no evidence for anything; quarantined lines are already blank."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+from imr_llm.drafting._case_facts import CaseFacts, Found, case_facts
 from imr_llm.drafting._checks import RecordChecks
-from imr_llm.drafting._dates import parse_date
-from imr_llm.drafting._evidence import evidence_for, locate
+from imr_llm.drafting._evidence import QUOTE_CHARS, evidence_for, locate
 from imr_llm.drafting._focus import visit_date
 from imr_llm.drafting._grounding import ground_summary
 from imr_llm.drafting._llm_models import (
@@ -21,6 +23,8 @@ from imr_llm.drafting._llm_models import (
 )
 from imr_llm.drafting._models import (
     CaseSummary,
+    DocumentInfo,
+    Evidence,
     Fact,
     GroundingIssue,
     Treatment,
@@ -40,7 +44,15 @@ from imr_llm.drafting._requests import (
     request_overlap,
     union,
 )
-from imr_llm.records import CaseFile, Document
+from imr_llm.records import (
+    CaseFile,
+    Document,
+    DocumentLabel,
+    Instruction,
+    classify_case,
+    find_line,
+)
+from imr_llm.records._dates import parse_date
 
 _SEX = re.compile(
     r"\b(?:sex|gender)\s*[:=]?\s*(female|male|f|m)\b|\b\d{1,3}[- ]year[- ]old "
@@ -61,8 +73,35 @@ _IMAGING = re.compile(
 class _Builder(RecordChecks):
     """Assembles a `CaseSummary` from merged LLM answers, attaching evidence and flags."""
 
+    def __init__(self, case: CaseFile) -> None:
+        super().__init__(case)
+        self.done: set[str] = set()
+        """Facts already set from the records (a model answer for them is not added)."""
+
+    def found(self, name: str, found: Found | None, model_value: Any) -> Any:
+        """A fact read in code wins over the model's answer (flagged when they differ)."""
+        if found is None:
+            return None
+        value = found.value
+        same = model_value == value
+        if isinstance(model_value, str) and hasattr(value, "isoformat"):
+            same = parse_date(model_value) == value
+        if model_value not in (None, "") and not same:
+            self.flag(name, str(model_value), f"model's value replaced: {found.method}")
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        self.facts.append(
+            Fact(
+                name=name,
+                value=text,
+                evidence=[evidence_for(found.doc.id, found.line, text)],
+                method=found.method,
+            )
+        )
+        self.done.add(name)
+        return value
+
     def fact(self, name: str, value: Any, ref: str | None = None) -> None:
-        if value in (None, ""):
+        if value in (None, "") or name in self.done:
             return
         text = value.isoformat() if hasattr(value, "isoformat") else str(value)
         if name == "sex":
@@ -211,28 +250,109 @@ class _Builder(RecordChecks):
         return out
 
 
+def _documents(case: CaseFile, labels: list[DocumentLabel]) -> list[DocumentInfo]:
+    out = []
+    for label in labels:
+        evidence = []
+        for number in label.evidence[:3]:
+            line = find_line(case, label.document_id, number)
+            if line is not None and line.text.strip():
+                evidence.append(evidence_for(label.document_id, line, line.text))
+        out.append(
+            DocumentInfo(
+                document_id=label.document_id,
+                source=label.source,
+                kind=label.kind,
+                evidence=evidence,
+            )
+        )
+    return out
+
+
+def _quarantined(instructions: list[Instruction]) -> list[Evidence]:
+    return [
+        Evidence(
+            document_id=i.document_id,
+            line_start=i.line,
+            line_end=i.line,
+            quote=i.text.strip()[:QUOTE_CHARS] or "(blank)",
+        )
+        for i in instructions
+    ]
+
+
+def _ur_history(
+    facts: CaseFacts, disputed: list[str], model_ur: list[URDecision]
+) -> list[URDecision]:
+    """One decision per request the UR determinations list; else the disputed requests with
+    the UR's stated outcome; else the model's (checked) answer."""
+    if facts.items:
+        return [
+            URDecision(
+                date=i.date,
+                request=i.request,
+                outcome=i.outcome,  # type: ignore[arg-type]
+                evidence=[evidence_for(i.doc.id, i.line, i.request)],
+            )
+            for i in facts.items
+        ]
+    date = facts.ur_date.value if facts.ur_date else None
+    stated = facts.ur_outcome.value if facts.ur_outcome else None
+    if date is None and stated is None:
+        return model_ur
+    model_outcome = next((u.outcome for u in model_ur if u.outcome != "unknown"), "unknown")
+    outcome = stated or model_outcome
+    evidence = (
+        [evidence_for(facts.ur_date.doc.id, facts.ur_date.line, str(date))] if facts.ur_date else []
+    )
+    return [
+        URDecision(date=date, request=r, outcome=outcome, evidence=evidence)  # type: ignore[arg-type]
+        for r in (disputed or ["the request"])
+    ]
+
+
 def assemble(
     case: CaseFile,
     answers: dict[str, list[Any]],
     prompts: PromptSet,
     *,
     exam_doc: Document | None = None,
+    labels: list[DocumentLabel] | None = None,
+    facts: CaseFacts | None = None,
+    instructions: list[Instruction] | None = None,
 ) -> CaseSummary:
-    """Merge per-chunk answers into a `CaseSummary` with evidence, prose and grounding.
+    """Merge the answers and the facts read in code into a `CaseSummary` with evidence, prose
+    and grounding.
 
-    `exam_doc` is the progress report the exam call read: its labelled date of visit wins."""
-    b = _Builder(case)
+    `exam_doc` is the progress report the exam call read: its labelled date of visit wins.
+    `case` should already be without quarantined lines (`records.without_instructions`)."""
+    labels = classify_case(case) if labels is None else labels
+    facts = case_facts(case, labels) if facts is None else facts
+    related = CaseFile(documents=facts.related or case.documents)
+    b = _Builder(related)
     patient: list[PatientFacts] = answers["summary_patient"]
     clinical: list[ClinicalFacts] = answers["summary_clinical"]
     exam: list[ExamFacts] = answers["summary_exam"]
     requests: list[RequestFacts] = answers["summary_requests"]
 
-    age = b.age(first([p.age for p in patient]))
-    sex = b.sex(first([p.sex for p in patient]))
-    doi = b.date_of_injury(patient)
+    model_age = first([p.age for p in patient])
+    age = b.found("age", facts.age, model_age)
+    if age is None:
+        age = b.age(model_age)
+    model_sex = first([p.sex for p in patient])
+    sex = b.found("sex", facts.sex, model_sex)
+    if sex is None:
+        sex = b.sex(model_sex)
+    doi = b.found("date_of_injury", facts.injury, first([p.date_of_injury for p in patient]))
+    if doi is None:
+        doi = b.date_of_injury(patient)
     ref = first([p.ref for p in patient])
-    mechanism = b.phrase("mechanism", first([p.mechanism for p in patient]))
-    work_status = b.phrase("work_status", first([p.work_status for p in patient]))
+    mechanism = b.found("mechanism", facts.mechanism, None) or b.phrase(
+        "mechanism", first([p.mechanism for p in patient])
+    )
+    work_status = b.found("work_status", facts.work_status, None) or b.phrase(
+        "work_status", first([p.work_status for p in patient])
+    )
     exam_date = b.prefer_records(
         "exam_date",
         parse_date(first([e.exam_date for e in exam])),
@@ -251,7 +371,20 @@ def assemble(
         b.fact(name, value, hint)
 
     # kept even if unsupported (flagged): the items to draft come from here
-    disputed = b.requests(union([r.disputed_requests for r in requests]))
+    if facts.requests:
+        disputed = [r.text for r in facts.requests]
+        for r in facts.requests:
+            b.facts.append(
+                Fact(
+                    name="disputed_requests",
+                    value=r.text,
+                    evidence=[evidence_for(r.doc.id, r.line, r.text)],
+                    method=r.method,
+                )
+            )
+        b.done.add("disputed_requests")
+    else:
+        disputed = b.requests(union([r.disputed_requests for r in requests]))
     diagnoses = b.diagnoses(
         union([c.diagnoses for c in clinical]), disputed + labelled_requests(case), exam_doc
     )
@@ -270,7 +403,7 @@ def assemble(
     for name, values in lists.items():
         for value in values:
             b.fact(name, value)
-    ur = b.ur_history(requests, lists["disputed_requests"])
+    ur = _ur_history(facts, lists["disputed_requests"], b.ur_history(requests, disputed))
     if not lists["disputed_requests"]:
         lists["disputed_requests"] = union(
             [[u.request for u in ur if u.outcome in ("non-certified", "modified")]]
@@ -281,14 +414,20 @@ def assemble(
         date_of_injury=doi,
         mechanism=mechanism,
         work_status=work_status,
-        treatments=b.treatments(answers["summary_treatment"]),
+        treatments=[
+            t
+            for t in b.treatments(answers["summary_treatment"])
+            if not any(overlap(t.name, d) >= 0.8 for d in diagnoses)
+        ],
         ur_history=ur,
         facts=b.facts,
+        documents=_documents(case, labels),
+        quarantined=_quarantined(instructions or []),
         **lists,
     )
     prose = prompts.render(
         "summary_prose", s=summary, exam_date=exam_date, request_date=request_date
     )
     summary = summary.model_copy(update={"prose": " ".join(prose.split())})
-    grounding = b.issues + ground_summary(summary, case)
+    grounding = b.issues + ground_summary(summary, related)
     return summary.model_copy(update={"grounding": grounding})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from imr_llm.drafting._dates import parse_date
 from imr_llm.drafting._evidence import evidence_for, locate
 from imr_llm.drafting._llm_models import PatientFacts
 from imr_llm.drafting._models import Evidence, Fact, GroundingIssue, Treatment
@@ -20,6 +19,7 @@ from imr_llm.drafting._record_facts import (
 )
 from imr_llm.drafting._requests import first, request_overlap
 from imr_llm.records import CaseFile, Document
+from imr_llm.records._dates import parse_date
 
 _DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
 

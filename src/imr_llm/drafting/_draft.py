@@ -10,6 +10,9 @@
    token asked with both in the prompt (p_model), combined as `decision.toml` says; the
    decision at the threshold, borderline items flagged. A decision that plainly contradicts the
    checklist (all met / none met) is set to the checklist's side and flagged.
+Lines addressed to a model (quarantined) and the lines of UR determinations and of documents
+about another claim are never read for the checklist (`lines_to_skip`).
+
 5. The rationale: written by the model from the checklist (unsupported dates and numbers are
    removed and listed), or the template (`rationale="template"`, or when the call fails).
 """
@@ -79,6 +82,25 @@ class PrecedentsLike(Protocol):
 class RationaleAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore", json_schema_extra=all_required)
     rationale: str = Field(description="3-5 sentences ending on medical necessity.")
+
+
+NOT_CLINICAL = frozenset({"ur_determination", "other_claim"})
+"""Document classes whose lines are not clinical findings for the checklist: a UR determination
+states the denial's reasoning ("does not establish failure of conservative care"), and a
+document about another injury or claim says nothing about this one."""
+
+
+def lines_to_skip(case: CaseFile) -> frozenset[tuple[str, int]]:
+    """(document id, line) pairs the checklist never reads: record lines addressed to a model
+    (quarantined) and every line of a UR determination or another claim's document."""
+    from imr_llm.records import classify_case, find_instructions
+
+    skip = {(i.document_id, i.line) for i in find_instructions(case)}
+    kinds = {label.document_id: label.kind for label in classify_case(case)}
+    for doc in case.documents:
+        if kinds.get(doc.id) in NOT_CLINICAL:
+            skip.update((doc.id, line.number) for line in doc.lines)
+    return frozenset(skip)
 
 
 def route_item(
@@ -190,7 +212,7 @@ def draft_item(
     decision_config: DecisionConfig | None = None,
     threshold: float | None = None,
     rationale: RationaleMode = "model",
-    skip_lines: frozenset[tuple[str, int]] = frozenset(),
+    skip_lines: frozenset[tuple[str, int]] | None = None,
 ) -> Completion[ItemDraft]:
     """Draft the decision on `request` (see the module docstring for the steps)."""
     from imr_llm.precedents import load_precedents
@@ -203,7 +225,8 @@ def draft_item(
     citation = match.citation
     excerpts = list(library.retrieve(request, k=k, chapter=match.guideline)) if library else []
     injury = summary.date_of_injury if summary is not None else None
-    checks = check_criteria(case, request, match, injury=injury, skip=skip_lines)
+    skip = lines_to_skip(case) if skip_lines is None else skip_lines
+    checks = check_criteria(case, request, match, injury=injury, skip=skip)
     found = corpus.retrieve(request, match.service, k=config.precedent_k, exclude=exclude)
     refs = [p.ref(sim) for p, sim in found]
     base = corpus.overturn_rate(match.service, exclude=exclude, prior=config.precedent_prior)

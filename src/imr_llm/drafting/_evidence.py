@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from imr_llm.drafting._dates import find_dates, parse_date
 from imr_llm.drafting._models import Evidence
 from imr_llm.records import CaseFile, Line, find_line
+from imr_llm.records._dates import find_dates, parse_date
 
 QUOTE_CHARS = 120
 _REF = re.compile(r"\[?\s*(D\d+)\s*:\s*(\d+)\s*\]?", re.I)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from imr_llm.drafting._dates import parse_date
 from imr_llm.records import CaseFile, Document
+from imr_llm.records._dates import parse_date
 
 _REPORT = re.compile(
     r"progress report|\bPR-?2\b|office visit|follow-?up (?:visit|evaluation)|"
@@ -47,15 +47,18 @@ def is_copy(doc: Document, earlier: list[Document]) -> bool:
     return any(sum(ln in set(_body(e)) for ln in body) / len(body) >= COPY_SHARE for e in earlier)
 
 
-def latest_progress_report(case: CaseFile) -> Document | None:
-    """The latest progress report that is not a copy of an earlier one (None if none)."""
+def latest_progress_report(case: CaseFile, *, any_title: bool = False) -> Document | None:
+    """The latest progress report that is not a copy of an earlier one (None if none).
+    `any_title`: every document of `case` is a progress report (already classified)."""
     reports = []
     for doc in case.documents:
         head = " ".join(ln.text for ln in doc.lines[:12])
-        if _REPORT.search(head) and not _NOT_REPORT.search(head):
+        if any_title or (_REPORT.search(head) and not _NOT_REPORT.search(head)):
             reports.append(doc)
     originals = [d for i, d in enumerate(reports) if not is_copy(d, reports[:i])]
     if not originals:
         return None
-    dated = [(visit_date(d) or dt.date.min, i) for i, d in enumerate(originals)]
+    from imr_llm.drafting._case_facts import document_date
+
+    dated = [(visit_date(d) or document_date(d) or dt.date.min, i) for i, d in enumerate(originals)]
     return originals[max(dated)[1]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from imr_llm._errors import PromptError
 from imr_llm.drafting._draft import LibraryLike, decision_task, route_item
 from imr_llm.drafting._prompts import PromptSet
-from imr_llm.drafting._summarize import FOCUSED_CALLS, SUMMARY_CALLS, case_messages, exam_case
+from imr_llm.drafting._summarize import SUMMARY_CALLS, case_messages, summary_call_records
 from imr_llm.llm import Message
 from imr_llm.records import CaseFile
 
@@ -28,8 +28,7 @@ def prompt_messages(
     if name == "system":
         return case_messages(prompts, case, "")[:1]
     if name in {n for n, _, _ in SUMMARY_CALLS}:
-        focus = exam_case(case) if name in FOCUSED_CALLS else None
-        return case_messages(prompts, focus or case, prompts.render(name))
+        return case_messages(prompts, summary_call_records(case, name), prompts.render(name))
     if name == "draft_decision":
         if not request:
             raise PromptError("draft_decision needs a request (--item)")

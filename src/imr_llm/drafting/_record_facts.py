@@ -13,9 +13,9 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from imr_llm.drafting._dates import find_dates
 from imr_llm.drafting._evidence import support
 from imr_llm.records import CaseFile, Document, Line
+from imr_llm.records._dates import find_dates
 
 _DOI_LABEL = re.compile(
     r"(?:date of (?:industrial )?injury|\bDOI\b|\bD/I\b|injury date)"

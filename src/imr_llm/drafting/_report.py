@@ -35,7 +35,12 @@ def issue_lines(issues: Sequence[GroundingIssue]) -> list[str]:
 
 def summary_text(summary: CaseSummary) -> str:
     out = ["CLINICAL CASE SUMMARY", "", summary.prose, "", "FACTS AND EVIDENCE"]
-    out += [f"- {f.name}: {f.value} <- {cite(f.evidence)}" for f in summary.facts]
+    out += [
+        f"- {f.name}: {f.value}"
+        + (f" ({f.method})" if f.method else "")
+        + f" <- {cite(f.evidence)}"
+        for f in summary.facts
+    ]
     out += [
         f"- treatment: {t.name}"
         + (f" (count {t.count})" if t.count else "")
@@ -49,6 +54,12 @@ def summary_text(summary: CaseSummary) -> str:
     ]
     out += ["", "GROUNDING ISSUES (not supported by the records)"]
     out += [f"- {line}" for line in issue_lines(summary.grounding)] or ["- none"]
+    out += ["", "DOCUMENTS"] + [
+        f"- {d.document_id} {d.source}: {d.kind}" for d in summary.documents
+    ]
+    if summary.quarantined:
+        out += ["", "QUARANTINED: record lines addressed to a model or reviewer (not used)"]
+        out += [f"- {cite([q])}" for q in summary.quarantined]
     if summary.warnings:
         out += ["", "WARNINGS"] + [f"- {w}" for w in summary.warnings]
     return "\n".join(out) + "\n"
@@ -65,7 +76,12 @@ def summary_markdown(summary: CaseSummary, *, heading: str = "#") -> str:
         "| Fact | Value | Evidence |",
         "|---|---|---|",
     ]
-    out += [f"| {f.name} | {_md(f.value)} | {_md(cite(f.evidence))} |" for f in summary.facts]
+    out += [
+        f"| {f.name} | {_md(f.value)}"
+        + (f" ({_md(f.method)})" if f.method else "")
+        + f" | {_md(cite(f.evidence))} |"
+        for f in summary.facts
+    ]
     out += [
         f"| treatment | {_md(t.name)}"
         + (f" ({t.count})" if t.count else "")
@@ -81,6 +97,36 @@ def summary_markdown(summary: CaseSummary, *, heading: str = "#") -> str:
     out += [f"- {_md(line)}" for line in issue_lines(summary.grounding)] or [
         "None: every date, number and quoted phrase was found in the records."
     ]
+    if summary.quarantined:
+        out += [
+            "",
+            f"{heading}# Quarantined record lines",
+            "",
+            "Addressed to a model or reviewer; never used as evidence or facts:",
+            "",
+        ]
+        out += [f"- {_md(cite([q]))}" for q in summary.quarantined]
+    if summary.documents:
+        out += [
+            "",
+            f"{heading}# Documents",
+            "",
+            "| Document | Class | Decided by |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| {d.document_id} {_md(d.source.rsplit('/', 1)[-1])} | {d.kind} | "
+            f"{_md(cite(d.evidence)) if d.evidence else 'no form signal'} |"
+            for d in summary.documents
+        ]
+    if summary.stats is not None:
+        st = summary.stats
+        out += [
+            "",
+            f"{st.pages} pages, {st.documents} documents, {st.model_calls} model calls, "
+            f"{st.model_seconds:.1f} s of model time"
+            + (f" ({st.seconds_per_page:.2f} s per page)." if st.seconds_per_page else "."),
+        ]
     if summary.warnings:
         out += ["", f"{heading}# Warnings", ""] + [f"- {_md(w)}" for w in summary.warnings]
     return "\n".join(out) + "\n"

@@ -20,6 +20,12 @@
     certified' near 'utilization review' / 'UR'), the requests ('request(ed) for ...',
     'authorization for ...'), body parts and treatments from fixed keyword lists; prose = the
     record's first three sentences.
+
+`baseline/records` (summary only)
+    `drafting.summarize(case, model=None)`: the summary pipeline without its model calls, i.e.
+    the facts read in code from the classified documents (age, sex, date of injury, the UR
+    date, outcome per request and the disputed requests, document classes). It measures what
+    the deterministic part carries on its own.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from imr_llm.evals._text import content_tokens, parse_dates
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm._model import Usage
 
-BASELINES = ("baseline/majority", "baseline/extractive")
+BASELINES = ("baseline/majority", "baseline/extractive", "baseline/records")
 NO_CITATION = GuidelineCitation(
     basis="none", text="The Expert Reviewer did not cite any medical evidence for its decision."
 )
@@ -263,3 +269,21 @@ class ExtractiveBaseline:
             rationale=" ".join(parts),
             excerpt_ids=excerpt_ids or [],
         )
+
+
+class RecordsBaseline:
+    """`baseline/records`: the summary pipeline with no model (see the module docstring)."""
+
+    name = "baseline/records"
+
+    def __init__(self, case_for: object) -> None:
+        """`case_for`: a callable Sample -> `CaseFile`."""
+        self._case_for = case_for
+
+    def predict(self, sample: Sample) -> tuple[ItemDraft | CaseSummary, Usage]:
+        from imr_llm.drafting import summarize
+
+        if sample.task != "summary":
+            raise ValueError("baseline/records evaluates summaries only (--task summary)")
+        done = summarize(self._case_for(sample), None)  # type: ignore[operator]
+        return done.value, done.usage

@@ -104,8 +104,10 @@ def _fact_totals(results: Sequence[SampleResult]) -> dict[str, dict[str, int]]:
 
 
 def key_fact_scores(results: Sequence[SampleResult]) -> dict[str, Any]:
-    """Micro-averaged key-fact recall and precision over all samples, and recall per field."""
+    """Micro-averaged key-fact recall and precision over all samples, recall and precision per
+    field, and (where the gold gives document classes) document-class accuracy."""
     totals = _fact_totals(results)
+    documents = totals.pop("document_class", None)
     gold = sum(c["gold"] for c in totals.values())
     predicted = sum(c["predicted"] for c in totals.values())
     return {
@@ -119,6 +121,13 @@ def key_fact_scores(results: Sequence[SampleResult]) -> dict[str, Any]:
             field: (c["matched_gold"] / c["gold"]) if c["gold"] else None
             for field, c in sorted(totals.items())
         },
+        "key_fact_precision_by_field": {
+            field: (c["matched_predicted"] / c["predicted"]) if c["predicted"] else None
+            for field, c in sorted(totals.items())
+        },
+        "document_class_accuracy": (documents["matched_gold"] / documents["gold"])
+        if documents and documents["gold"]
+        else None,
     }
 
 

@@ -129,13 +129,20 @@ def make_predictor(
     if isinstance(model, str) and is_baseline(model):
         if model == "baseline/majority":
             return MajorityBaseline()
+        if model == "baseline/records":
+            if task != "summary":
+                raise InputError("baseline/records evaluates summaries only (--task summary)")
+            from imr_llm.evals._baselines import RecordsBaseline
+
+            return RecordsBaseline(CaseCache().case)
         if model == "baseline/extractive":
             cases = CaseCache()
             if task == "draft" and library is None:
                 library = load_guideline_library()
             return ExtractiveBaseline(library, cases.text, holdout=holdout)
         raise InputError(
-            f"unknown baseline {model!r} (known: baseline/majority, baseline/extractive)"
+            f"unknown baseline {model!r} (known: baseline/majority, baseline/extractive, "
+            "baseline/records)"
         )
     if isinstance(model, str):
         from imr_llm.llm import get_model

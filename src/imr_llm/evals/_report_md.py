@@ -123,8 +123,20 @@ def run_markdown(
                 f"{fmt(row.get('citation_chapter_match'))} |"
             )
     if "key_fact_recall_by_field" in m:
-        lines += ["", "## Key-fact recall by field", "", "| field | recall |", "|---|---|"]
-        lines += [f"| {f} | {fmt(v)} |" for f, v in m["key_fact_recall_by_field"].items()]
+        precision = m.get("key_fact_precision_by_field", {})
+        lines += [
+            "",
+            "## Key facts by field",
+            "",
+            "| field | recall | precision |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {f} | {fmt(v)} | {fmt(precision.get(f))} |"
+            for f, v in m["key_fact_recall_by_field"].items()
+        ]
+        if m.get("document_class_accuracy") is not None:
+            lines += ["", f"Document-class accuracy: {fmt(m['document_class_accuracy'])}."]
     usage = metrics.get("usage", {})
     lines += [
         "",

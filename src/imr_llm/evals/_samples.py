@@ -60,6 +60,10 @@ class Sample(Contract):
     gold_decision: Literal["Upheld", "Overturned"] | None = None
     gold_facts: KeyFacts | None = Field(default=None, description="summary: gold key facts.")
     gold_prose: str | None = Field(default=None, description="summary: the real summary text.")
+    gold_documents: dict[str, str] = Field(
+        default_factory=dict,
+        description="summary on synthetic cases: record file name -> document class.",
+    )
     held_out: list[str] = Field(
         default_factory=list,
         description="Ids of the real letter behind the sample (case number, file stem): "
@@ -235,7 +239,8 @@ def synthetic_samples(directories: Iterable[Path], task: Task) -> list[Sample]:
                     case_id=case.case_id,
                     source=source,
                     record_paths=paths,
-                    gold_facts=case.facts,
+                    gold_facts=case.gold_facts(),
+                    gold_documents={d.file: d.class_ for d in case.documents},
                     held_out=held_out,
                 )
             )

@@ -19,7 +19,13 @@ from __future__ import annotations
 import re
 
 from imr_llm.drafting._models import CaseSummary, ItemDraft
-from imr_llm.evals._keyfacts import count_facts, recall_precision, summary_key_facts
+from imr_llm.evals._keyfacts import (
+    DOCUMENT_FIELD,
+    count_facts,
+    document_class_counts,
+    recall_precision,
+    summary_key_facts,
+)
 from imr_llm.evals._results import SampleResult
 from imr_llm.evals._samples import Sample
 from imr_llm.evals._text import content_tokens, rouge_l_f1
@@ -100,6 +106,7 @@ def _gold_json(sample: Sample) -> dict[str, object]:
     return {
         "facts": sample.gold_facts.model_dump(mode="json") if sample.gold_facts else None,
         "prose": sample.gold_prose,
+        **({"documents": sample.gold_documents} if sample.gold_documents else {}),
     }
 
 
@@ -127,6 +134,8 @@ def result_for(
     counts = count_facts(sample.gold_facts, summary_key_facts(value)) if sample.gold_facts else {}
     recall, precision = recall_precision(counts)
     base.fact_counts = {field: c.model_dump() for field, c in counts.items()}
+    if (documents := document_class_counts(sample.gold_documents, value)) is not None:
+        base.fact_counts[DOCUMENT_FIELD] = documents.model_dump()
     base.scores = {
         "key_fact_recall": recall,
         "key_fact_precision": precision if counts else None,

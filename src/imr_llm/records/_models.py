@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from imr_llm._models import Contract
+
+DocumentClass = Literal[
+    "rfa",
+    "ur_determination",
+    "progress_report",
+    "therapy_note",
+    "imaging_or_edx",
+    "operative_report",
+    "other_claim",
+    "other",
+]
+"""What a case-file document is (see `imr_llm.records.classify_case`): a request for
+authorization, a utilization review determination, a treating physician's progress report, a
+therapy (PT / OT / chiropractic / acupuncture) note, an imaging or electrodiagnostic report, an
+operative report, a document about another claim, injury or person, or anything else."""
 
 
 class Line(Contract):
