@@ -46,6 +46,8 @@ def test_draft_eval_end_to_end(cassette_model: Model, tmp_path: Path) -> None:
     for result in results:  # leave-one-letter-out: the letters' own quotes are never used
         assert result.prediction is not None
         assert not own_quotes & set(result.prediction["excerpt_ids"])
+        assert result.case_id not in {p["case_number"] for p in result.prediction["precedents"]}
+        assert result.prediction["p_overturned"] is not None
     m = metrics["metrics"]
     assert m["confusion_matrix"]["matrix"][0][0] + m["confusion_matrix"]["matrix"][0][1] == 3
     assert metrics["usage"]["prompt_tokens"] > 0 and metrics["usage"]["completion_tokens"] > 0

@@ -237,14 +237,15 @@ def summarize(
             completion = _call(model, prompts, target, name, rm, max_tokens)
         except ModelError as exc:  # one failed extraction should not lose the others
             last_error = exc
+            usage = usage + getattr(exc, "usage", Usage())  # failed asks are counted too
             warnings.append(f"{name} failed and was skipped: {exc}")
             continue
         usage = usage + completion.usage
         cached = cached and completion.cached
         answers[name].append(completion.value)
     seconds = time.perf_counter() - started
-    if last_error is not None and not any(answers.values()) and not facts.any():
-        raise last_error
+    if last_error is not None and not any(answers.values()):
+        raise last_error  # every model call failed: the endpoint, not one extraction
     summary = assemble(
         clean,
         answers,
