@@ -89,3 +89,11 @@ def test_threshold_of_a_run_without_probabilities_is_a_clear_error(
     assert (
         json.loads((tmp_path / "m" / "metrics.json").read_text())["metrics"]["calibration"] is None
     )
+
+
+def test_letters_split_partitions_the_gold_set() -> None:
+    root = Path(__file__).resolve().parents[2] / "evals/datasets/letters"
+    gold = (root / "gold.jsonl").read_text("utf-8").splitlines()
+    tune = (root / "splits/tune.jsonl").read_text("utf-8").splitlines()
+    held = (root / "splits/holdout.jsonl").read_text("utf-8").splitlines()
+    assert held == gold[2::3] and tune == [x for i, x in enumerate(gold) if i % 3 != 2]
