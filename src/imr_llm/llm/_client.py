@@ -43,6 +43,7 @@ from imr_llm.llm._answers import (
 )
 from imr_llm.llm._cache import ResponseCache, cache_key
 from imr_llm.llm._model import Completion, Message, Model, Usage
+from imr_llm.llm._prepared import prepared
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
 from imr_llm.llm._settings import ModeName
 from imr_llm.llm._usage import UsageTracker, cost_usd, run_usage
@@ -232,7 +233,7 @@ class InstructorModel(Model):
         try:
             # context=None: instructor never renders message text as a Jinja template.
             value: T = create(
-                response_model=response_model,
+                response_model=prepared(response_model),
                 messages=conversation,
                 max_retries=0,
                 strict=False,
