@@ -14,13 +14,15 @@ completed is kept.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -30,11 +32,15 @@ from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootst
 from imr_llm.evals._gates import check_gates
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
 from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
-from imr_llm.evals._results import ResultsWriter, SampleResult, latest_results, read_results
+from imr_llm.evals._results import ResultsWriter, SampleResult
 from imr_llm.evals._runinfo import check_resumable, run_config, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
 from imr_llm.evals._scoring import error_result, result_for
+from imr_llm.evals._stream import iter_results, latest_offsets, slim, slim_results
 from imr_llm.llm._model import Model
+
+if TYPE_CHECKING:
+    from imr_llm.evals._batch import BatchOptions
 
 ABORT_AFTER = 5
 
@@ -81,29 +87,29 @@ def _run_samples(
     workers = max(1, max_concurrency)
     pool = ThreadPoolExecutor(max_workers=workers)
     order: dict[Future[SampleResult], int] = {}
-    written: set[Future[SampleResult]] = set()
     counts = {"completed": 0, "failed": 0}
     queue = iter(todo)
+    submitted = count()
 
     def refill(pending: set[Future[SampleResult]]) -> None:
         for sample in queue:  # at most 2x workers in flight, so that a stop cancels the rest
             future = pool.submit(predict_one, predictor, sample)
-            order[future] = len(order)
+            order[future] = next(submitted)
             pending.add(future)
             if len(pending) >= 2 * workers:
                 break
 
     def drain(futures: set[Future[SampleResult]]) -> BaseException | None:
         error: BaseException | None = None
-        for future in sorted(futures, key=order.__getitem__):
-            if future in written or not future.done() or future.cancelled():
+        for future in sorted(futures, key=lambda f: order.get(f, -1)):
+            if future not in order or not future.done() or future.cancelled():
                 continue
             if future.exception() is not None:
                 error = error or future.exception()
                 continue
             result = future.result()
             writer.write(result)
-            written.add(future)
+            order.pop(future, None)  # flat memory: a kept Future would keep its result
             bar.update(1)
             counts["completed"] += 1
             counts["failed"] += not result.ok
@@ -139,7 +145,7 @@ def _floor(
             continue
         try:
             predictor = make_predictor(spec, task, library=library, holdout=holdout)
-            results = [predict_one(predictor, s) for s in samples]
+            results = [slim(predict_one(predictor, s)) for s in samples]
         except ImrLlmError as exc:
             floor[spec] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
@@ -182,6 +188,14 @@ def build_metrics(
     }
 
 
+def _batch_config(batch: BatchOptions | None) -> dict[str, Any] | None:
+    if batch is None:
+        return None
+    from imr_llm.evals._batch import batch_config
+
+    return batch_config(batch)
+
+
 def _run_variant(
     *,
     dataset: Dataset,
@@ -212,12 +226,14 @@ def _run_variant(
         variant=variant,
         prompts_dir=str(prompts_dir) if prompts_dir else None,
         prompts_version=prompts_version,
-        **options,
+        **{**options, "batch": _batch_config(options.get("batch"))},
     )
     results_path = run_dir / "results.jsonl"
     if options["overwrite"] and run_dir.exists():
         for name in ("results.jsonl", "metrics.json", "report.md", "report.html"):
             (run_dir / name).unlink(missing_ok=True)
+        if (run_dir / "batch").is_dir():  # batch rounds and answers of the discarded run
+            shutil.rmtree(run_dir / "batch")
     if options["resume"]:
         check_resumable(run_dir, config)
     elif results_path.exists() and results_path.stat().st_size > 0:
@@ -226,9 +242,7 @@ def _run_variant(
         )
     write_json(run_dir / "config.json", config)
     ids = {s.id for s in samples}
-    done = {
-        sid for sid, r in latest_results(read_results(results_path)).items() if r.ok and sid in ids
-    }
+    done = {sid for sid, (_, ok) in latest_offsets(results_path).items() if ok and sid in ids}
     todo = [s for s in samples if s.id not in done]
     if todo:
         predictor = make_predictor(
@@ -240,17 +254,34 @@ def _run_variant(
             holdout=options["holdout"],
         )
         with ResultsWriter(results_path) as writer:
-            _run_samples(
-                predictor,
-                todo,
-                writer,
-                total=len(samples),
-                max_concurrency=options["max_concurrency"],
-                progress=options["progress"],
-                label=variant or spec,
-            )
-    latest = latest_results(read_results(results_path))
-    results = [latest[s.id] for s in samples if s.id in latest]
+            if options.get("batch") is not None:  # model requests as Batch API rounds
+                from imr_llm.evals._batch import run_batch_samples
+
+                run_batch_samples(
+                    predictor,
+                    todo,
+                    writer,
+                    state_dir=run_dir / "batch",
+                    options=options["batch"],
+                    predict=predict_one,
+                    total=len(samples),
+                    progress=options["progress"],
+                    label=variant or spec,
+                )
+            else:
+                _run_samples(
+                    predictor,
+                    todo,
+                    writer,
+                    total=len(samples),
+                    max_concurrency=options["max_concurrency"],
+                    progress=options["progress"],
+                    label=variant or spec,
+                )
+    # Flat memory: metrics and report.md from slim results, report.html streamed from the file.
+    offsets = latest_offsets(results_path)
+    order_ids = [s.id for s in samples]
+    results = slim_results(results_path, order_ids, offsets=offsets)
     metrics = build_metrics(
         results,
         task=task,
@@ -263,7 +294,9 @@ def _run_variant(
         metrics["floor"] = floor
     write_json(run_dir / "metrics.json", metrics)
     write_md_report(run_dir, metrics, results, config)
-    write_html_report(run_dir, metrics, results, config)
+    write_html_report(
+        run_dir, metrics, iter_results(results_path, order_ids, offsets=offsets), config
+    )
     return VariantRun(name=variant or spec, directory=run_dir, metrics=metrics)
 
 
@@ -299,12 +332,14 @@ def run_eval(
     library: Any = None,
     holdout: bool = True,
     fail_if: Sequence[str] = (),
+    batch: BatchOptions | None = None,
 ) -> EvalRun:
     """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
     or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
     `dataset`, writing the run under `out`. `holdout` (default) keeps guideline excerpts
     quoted from a sample's own letter out of its retrieval (`_holdout`). Raises `GateFailed`
-    when a `fail_if` gate fails (after everything is written)."""
+    when a `fail_if` gate fails (after everything is written). `batch` sends the model requests
+    as OpenAI Batch API rounds instead of concurrent calls (`evals._batch`)."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")
     if resume and overwrite:
@@ -331,6 +366,7 @@ def run_eval(
         "seed": seed,
         "progress": progress,
         "holdout": holdout,
+        "batch": batch,
     }
     out_dir = Path(out)
     run = EvalRun(out=out_dir)

@@ -1,0 +1,240 @@
+"""`run_eval(..., batch=BatchOptions())` / `imr-llm eval ... --batch`: a run's model requests as
+OpenAI Batch API rounds instead of concurrent calls (about half the price on hosted endpoints,
+and nothing to keep open during a day-long wait).
+
+Each round runs every unfinished sample's flow (`ModelPredictor` -> drafting -> the instructor
+client) with a `BatchTransport` in place of the HTTP client (see `imr_llm.llm._batch`): flows
+stop at their first unanswered request, the requests are sent as one batch, and the answers
+are validated and scored exactly as online; an invalid answer's re-ask goes to the next round,
+and so does a summary flow's next call. A sample whose flow completes is written to
+results.jsonl like an online result (same scores and token usage; its latency is the time of
+the last, local pass). State lives in `<run>/batch/`: `answers.jsonl`, and per round
+`round-NNN.json` (custom_id -> request key, uploaded file and batch ids) with its input
+file(s) `round-NNN-K.input.jsonl`. After a kill, `--resume` polls the recorded batches instead
+of sending them again.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from imr_llm._errors import InputError, ModelError
+from imr_llm.evals._results import ResultsWriter, SampleResult
+from imr_llm.evals._samples import Sample
+from imr_llm.llm._batch import (
+    AnswerStore,
+    BatchEndpoint,
+    BatchMode,
+    BatchTransport,
+    BatchWaiting,
+    Pending,
+    PendingRequest,
+    answers_from_output,
+    batch_lines,
+    describe_failure,
+    ensure_dir,
+    read_json,
+    split_parts,
+    write_json,
+    write_lines,
+)
+from imr_llm.llm._client import InstructorModel
+
+
+@dataclass
+class BatchOptions:
+    """How batch rounds are sent: `mode="api"` (Files + Batches API of the model's endpoint, or
+    `base_url`) or `mode="files"` (write each round for an offline runner such as
+    `vllm run-batch`, read its output on `--resume`)."""
+
+    mode: BatchMode = "api"
+    poll_s: float = 30.0
+    base_url: str | None = None
+    api_key: str | None = None
+    max_rounds: int = 50
+    sleep: Callable[[float], None] | None = None
+
+
+def batch_config(options: BatchOptions | None) -> dict[str, Any] | None:
+    """What config.json records of the batch options."""
+    if options is None:
+        return None
+    return {"mode": options.mode, "poll_s": options.poll_s, "base_url": options.base_url}
+
+
+def _say(progress: bool, text: str) -> None:
+    if progress:
+        tqdm.write(f"imr-llm: {text}", file=sys.stderr)
+
+
+class BatchRounds:
+    """The rounds of one run directory (state under `state_dir`)."""
+
+    def __init__(
+        self, model: InstructorModel, state_dir: Path, options: BatchOptions, progress: bool
+    ) -> None:
+        self.state_dir = ensure_dir(state_dir)
+        self.options = options
+        self.progress = progress
+        self.model_name = model.model
+        self.store = AnswerStore(state_dir / "answers.jsonl")
+        self.transport = BatchTransport(self.store, max_failures=model.retry.max_retries + 1)
+        base = options.base_url or model.base_url
+        if options.mode == "api" and callable(base):
+            raise InputError(
+                "the embedded local server has no Batch API; use --batch-mode files and run "
+                "each round with vLLM's batch runner (see imr-llm eval --help)"
+            )
+        self.endpoint = BatchEndpoint(
+            base_url=base if isinstance(base, str) else "",
+            api_key=options.api_key or model.api_key,
+            mode=options.mode,
+            poll_s=options.poll_s,
+            **({"sleep": options.sleep} if options.sleep else {}),
+        )
+
+    # -- rounds on disk ------------------------------------------------------------------
+    def _state_path(self, number: int) -> Path:
+        return self.state_dir / f"round-{number:03d}.json"
+
+    def rounds(self) -> list[int]:
+        return sorted(int(p.stem.split("-")[1]) for p in self.state_dir.glob("round-*.json"))
+
+    def finish_recorded(self) -> None:
+        """Collect every recorded round not yet read back (resume after a kill)."""
+        for number in self.rounds():
+            state = read_json(self._state_path(number))
+            if not state.get("ingested"):
+                _say(self.progress, f"batch round {number}: resuming")
+                self._collect(number, state)
+
+    def submit(self, requests: list[PendingRequest]) -> None:
+        number = (self.rounds() or [0])[-1] + 1
+        if number > self.options.max_rounds:
+            raise ModelError(
+                f"batch: still {len(requests)} unanswered request(s) after "
+                f"{self.options.max_rounds} rounds"
+            )
+        parts = split_parts(batch_lines(requests))
+        state: dict[str, Any] = {
+            "round": number,
+            "mode": self.options.mode,
+            "model": self.model_name,
+            "keys": {r.custom_id: r.key for r in requests},
+            "parts": [],
+            "ingested": False,
+        }
+        for k, lines in enumerate(parts, 1):
+            name = f"round-{number:03d}-{k}.input.jsonl"
+            write_lines(self.state_dir / name, lines)
+            state["parts"].append(
+                {"input": name, "n": len(lines), "file_id": None, "batch_id": None}
+            )
+        write_json(self._state_path(number), state)  # before anything is sent
+        _say(
+            self.progress,
+            f"batch round {number}: {len(requests)} request(s) in {len(parts)} file(s)",
+        )
+        self._collect(number, state)
+
+    def _collect(self, number: int, state: dict[str, Any]) -> None:
+        keys: dict[str, str] = state["keys"]
+        path = self._state_path(number)
+        for part in state["parts"]:
+            source = self.state_dir / part["input"]
+            if state.get("mode", "api") == "files":
+                output = self.state_dir / part["input"].replace(".input.", ".output.")
+                if not output.exists():
+                    raise BatchWaiting(
+                        f"batch round {number} is written for an offline runner: run "
+                        f"`vllm run-batch -i {source} -o {output} --model {state.get('model')}`"
+                        " (for each input file of the round), then re-run with --resume"
+                    )
+                self.store.add(answers_from_output(output.read_text("utf-8"), keys))
+                continue
+            if part.get("done"):
+                continue
+            if part["batch_id"] is None:
+                if part["file_id"] is None:
+                    part["file_id"] = self.endpoint.upload(source)
+                    write_json(path, state)
+                part["batch_id"] = self.endpoint.create(
+                    part["file_id"], {"imr_llm_round": str(number), "imr_llm_file": part["input"]}
+                )
+                write_json(path, state)  # the batch id: a kill from here on resumes by polling
+                _say(self.progress, f"batch round {number}: submitted {part['batch_id']}")
+            batch = self.endpoint.wait(part["batch_id"])
+            if batch.status == "failed":
+                raise ModelError(describe_failure(batch))
+            entries = answers_from_output(self.endpoint.download(batch.output_file_id), keys)
+            entries += answers_from_output(
+                self.endpoint.download(getattr(batch, "error_file_id", None)), keys
+            )
+            self.store.add(entries)
+            part["done"] = True
+            part["status"] = batch.status
+            write_json(path, state)
+        state["ingested"] = True
+        write_json(path, state)
+
+
+def run_batch_samples(
+    predictor: Any,
+    todo: list[Sample],
+    writer: ResultsWriter,
+    *,
+    state_dir: Path,
+    options: BatchOptions,
+    predict: Callable[[Any, Sample], SampleResult],
+    total: int,
+    progress: bool,
+    label: str,
+) -> None:
+    """Run `todo` in batch rounds until every sample has a result (see the module docstring);
+    `predict` is the online runner's `predict_one` (same scoring and error handling)."""
+    model = getattr(predictor, "model", None)
+    if not isinstance(model, InstructorModel):
+        raise InputError(
+            "--batch needs a model endpoint (openai/<model>, <url>::<model> or local with "
+            "--batch-mode files), not a baseline or a custom predictor"
+        )
+    rounds = BatchRounds(model, state_dir, options, progress)
+    batch_model = copy.copy(model)
+    batch_model.cache = None  # the answer store is the cache; usage is counted as online
+    batch_model._client = rounds.transport  # type: ignore[assignment]
+    batch_model._lock = threading.Lock()
+    predictor.model = batch_model
+    bar = tqdm(
+        total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
+    )
+    try:
+        rounds.finish_recorded()
+        remaining = list(todo)
+        while remaining:
+            waiting: list[Sample] = []
+            for sample in remaining:
+                rounds.transport.begin(sample.id)
+                try:
+                    result = predict(predictor, sample)
+                except Pending:
+                    waiting.append(sample)
+                    continue
+                writer.write(result)
+                bar.update(1)
+            remaining = waiting
+            requests = rounds.transport.take_pending()
+            if remaining and not requests:
+                raise ModelError("batch: samples wait for answers but no request is pending")
+            if remaining:
+                rounds.submit(requests)
+    finally:
+        predictor.model = model
+        bar.close()

@@ -1,0 +1,317 @@
+"""Model requests as OpenAI Batch API rounds: the transport, the answer store and the endpoint.
+
+How a flow (summary calls, item calls, re-asks) runs in batch mode without changing it:
+`BatchTransport` stands in for the openai client of an `InstructorModel`, so every request is
+shaped, sent, parsed and validated by exactly the code of the online path. When a request body
+has an answer in the `AnswerStore` (downloaded from an earlier batch), the transport returns it
+as the `ChatCompletion` the endpoint would have sent; the answer is validated as online, and an
+invalid one makes the client build its re-ask request. When it has none, the transport records
+the body for the next round and raises `Pending`, which unwinds the sample's flow (it derives
+from BaseException so that no `except Exception` on the way turns it into a failure). The
+runner then sends all recorded requests of the round as one batch (`BatchEndpoint`), stores the
+answers and runs the unfinished samples again: a flow with k sequential calls takes k rounds.
+
+Requests are identified by a hash of their body (`request_key`), so a re-run makes the same
+requests; identical requests from several samples are sent once. Everything needed to resume is
+on disk: the answers (append-only JSON Lines) and, per round, the input file and the ids of its
+uploaded file and batch(es), written before and right after submission; a killed run resumes by
+polling the recorded batch ids and loses nothing.
+
+The request files are OpenAI Batch API input (`{"custom_id", "method": "POST",
+"url": "/v1/chat/completions", "body"}` per line) and also run offline on vLLM's batch runner
+(`vllm run-batch -i round-1.input.jsonl -o round-1.output.jsonl --model ...`): with
+`mode="files"` nothing is uploaded; the run stops after writing a round's input and picks up
+the output file (same line format as the Batch API's) on the next `--resume`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import openai
+from openai.types.chat import ChatCompletion
+
+from imr_llm._errors import ImrLlmError, ModelError
+
+log = logging.getLogger("imr_llm.llm")
+
+BATCH_URL = "/v1/chat/completions"
+MAX_REQUESTS_PER_BATCH = 50_000
+"""OpenAI's limit on requests per batch input file."""
+MAX_BYTES_PER_BATCH = 190 * 1024 * 1024
+"""Below OpenAI's 200 MB limit on a batch input file."""
+TERMINAL = ("completed", "failed", "expired", "cancelled")
+
+BatchMode = Literal["api", "files"]
+
+
+class Pending(BaseException):
+    """The request has no answer yet; it is queued for the next batch round."""
+
+
+class BatchWaiting(ImrLlmError):
+    """A round's input file is written for an offline runner; re-run with --resume after it."""
+
+    exit_code = 4
+
+
+def request_key(body: dict[str, Any]) -> str:
+    """Identity of a request: a hash of its canonical JSON body."""
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class AnswerStore:
+    """Answers by request key, kept in an append-only JSON Lines file (resume reads it back).
+
+    A line is `{"key", "response": <chat.completion body>}` or `{"key", "error": {...}}`; a line
+    cut by a kill is skipped. Errors are counted per key (a failed request is sent again, up to
+    the model's retry limit)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.responses: dict[str, dict[str, Any]] = {}
+        self.errors: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        if path.exists():
+            with path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    try:
+                        entry = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue
+                    self._take(entry)
+
+    def _take(self, entry: dict[str, Any]) -> None:
+        key = entry.get("key")
+        if not isinstance(key, str):
+            return
+        if isinstance(entry.get("response"), dict):
+            self.responses[key] = entry["response"]
+        elif entry.get("error") is not None:
+            self.errors.setdefault(key, []).append(entry["error"])
+
+    def add(self, entries: list[dict[str, Any]]) -> None:
+        """Append entries (and flush) before taking them in."""
+        if not entries:
+            return
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                for entry in entries:
+                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                handle.flush()
+            for entry in entries:
+                self._take(entry)
+
+
+@dataclass
+class PendingRequest:
+    custom_id: str
+    key: str
+    body: dict[str, Any]
+
+
+class _Completions:
+    def __init__(self, transport: BatchTransport) -> None:
+        self._transport = transport
+
+    def create(self, **kwargs: Any) -> ChatCompletion:
+        return self._transport.create(kwargs)
+
+
+class _Chat:
+    def __init__(self, transport: BatchTransport) -> None:
+        self.completions = _Completions(transport)
+
+
+@dataclass
+class BatchTransport:
+    """Stands in for `openai.OpenAI` inside an `InstructorModel` (see the module docstring).
+
+    `begin(sample_id)` names the sample whose flow runs next on this thread; its requests get
+    custom ids `<sample_id>/call-<n>` (n counts the sample's calls in this pass)."""
+
+    store: AnswerStore
+    max_failures: int = 3
+    pending: dict[str, PendingRequest] = field(default_factory=dict)
+    _local: threading.local = field(default_factory=threading.local)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.chat = _Chat(self)
+
+    def begin(self, sample_id: str) -> None:
+        self._local.sample = sample_id
+        self._local.calls = 0
+
+    def take_pending(self) -> list[PendingRequest]:
+        with self._lock:
+            requests = list(self.pending.values())
+            self.pending.clear()
+        return requests
+
+    def create(self, body: dict[str, Any]) -> ChatCompletion:
+        self._local.calls = getattr(self._local, "calls", 0) + 1
+        key = request_key(body)
+        answer = self.store.responses.get(key)
+        if answer is not None:
+            return ChatCompletion.model_validate(answer)
+        failures = self.store.errors.get(key, [])
+        if len(failures) >= self.max_failures:
+            code = failures[-1].get("code") or failures[-1].get("status_code") or "error"
+            raise ModelError(
+                f"the batch endpoint failed this request in {len(failures)} round(s) ({code})"
+            )
+        sample = getattr(self._local, "sample", "request")
+        with self._lock:
+            if key not in self.pending:
+                self.pending[key] = PendingRequest(f"{sample}/call-{self._local.calls}", key, body)
+        raise Pending
+
+
+def batch_lines(requests: list[PendingRequest]) -> list[str]:
+    """One OpenAI Batch API input line per request."""
+    return [
+        json.dumps(
+            {"custom_id": r.custom_id, "method": "POST", "url": BATCH_URL, "body": r.body},
+            ensure_ascii=False,
+        )
+        for r in requests
+    ]
+
+
+def split_parts(lines: list[str]) -> list[list[str]]:
+    """Lines grouped into batch files within the request-count and size limits."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        n = len(line.encode("utf-8")) + 1
+        if parts[-1] and (
+            len(parts[-1]) >= MAX_REQUESTS_PER_BATCH or size + n > MAX_BYTES_PER_BATCH
+        ):
+            parts.append([])
+            size = 0
+        parts[-1].append(line)
+        size += n
+    return [p for p in parts if p]
+
+
+def answers_from_output(text: str, keys: dict[str, str]) -> list[dict[str, Any]]:
+    """AnswerStore entries from a batch output or error file (`keys`: custom_id -> key)."""
+    entries = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        key = keys.get(row.get("custom_id", ""))
+        if key is None:
+            continue
+        response = row.get("response") or {}
+        body = response.get("body")
+        if response.get("status_code") == 200 and isinstance(body, dict) and body.get("choices"):
+            entries.append({"key": key, "response": body})
+        else:
+            error = row.get("error") or {
+                "status_code": response.get("status_code"),
+                "code": ((body or {}).get("error") or {}).get("code")
+                if isinstance(body, dict)
+                else None,
+            }
+            entries.append({"key": key, "error": error})
+    return entries
+
+
+@dataclass
+class BatchEndpoint:
+    """Files + Batches API of an OpenAI-compatible endpoint (or files for an offline runner)."""
+
+    base_url: str
+    api_key: str | None = None
+    mode: BatchMode = "api"
+    poll_s: float = 30.0
+    completion_window: str = "24h"
+    timeout_s: float = 300.0
+    sleep: Callable[[float], None] = time.sleep
+    _client: openai.OpenAI | None = None
+
+    def client(self) -> openai.OpenAI:
+        if self._client is None:
+            self._client = openai.OpenAI(
+                base_url=self.base_url, api_key=self.api_key or "not-needed", timeout=self.timeout_s
+            )
+        return self._client
+
+    def upload(self, path: Path) -> str:
+        with path.open("rb") as handle:
+            return self.client().files.create(file=(path.name, handle), purpose="batch").id
+
+    def create(self, input_file_id: str, metadata: dict[str, str]) -> str:
+        batch = self.client().batches.create(
+            input_file_id=input_file_id,
+            endpoint=BATCH_URL,
+            completion_window=self.completion_window,  # type: ignore[arg-type]
+            metadata=metadata,
+        )
+        return batch.id
+
+    def wait(self, batch_id: str, on_status: Callable[[Any], None] | None = None) -> Any:
+        """Poll until the batch reaches a terminal status; return the batch object."""
+        while True:
+            try:
+                batch = self.client().batches.retrieve(batch_id)
+            except (openai.APIConnectionError, openai.InternalServerError) as exc:
+                log.warning("polling batch %s failed (%s); retrying", batch_id, type(exc).__name__)
+                self.sleep(self.poll_s)
+                continue
+            if on_status is not None:
+                on_status(batch)
+            if batch.status in TERMINAL:
+                return batch
+            self.sleep(self.poll_s)
+
+    def download(self, file_id: str | None) -> str:
+        if not file_id:
+            return ""
+        return self.client().files.content(file_id).text
+
+
+def describe_failure(batch: Any) -> str:
+    errors = getattr(getattr(batch, "errors", None), "data", None) or []
+    first = errors[0] if errors else None
+    detail = (
+        f": {getattr(first, 'code', '')} {getattr(first, 'message', '')}".rstrip() if first else ""
+    )
+    return f"batch {batch.id} {batch.status}{detail}"
+
+
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text("".join(line + "\n" for line in lines), "utf-8")
+    tmp.replace(path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1) + "\n", "utf-8")
+    tmp.replace(path)
