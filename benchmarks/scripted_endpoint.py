@@ -152,6 +152,8 @@ class ScriptedEndpoint:
         self.files: dict[str, tuple[str, bytes]] = {}
         self.batches: dict[str, dict[str, Any]] = {}
         self.chat_requests = 0
+        self.chat_bodies: set[str] = set()
+        """Hashes of the distinct chat-completion bodies served online."""
         self.failed_once: set[str] = set()
         self._lock = threading.Lock()
         self._counter = 0
@@ -214,8 +216,10 @@ class ScriptedEndpoint:
         path = h.path.split("?")[0].rstrip("/")
         if path == "/v1/chat/completions":
             body = json.loads(raw or b"{}")
+            canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
             with self._lock:
                 self.chat_requests += 1
+                self.chat_bodies.add(hashlib.sha256(canonical.encode()).hexdigest())
                 n = self.chat_requests
             if self.latency_s:
                 time.sleep(self.latency_s)

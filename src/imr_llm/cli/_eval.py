@@ -64,6 +64,34 @@ NoHoldoutOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+class BatchModeName(StrEnum):
+    api = "api"
+    files = "files"
+
+
+BatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--batch",
+        help="Send the model requests as OpenAI Batch API rounds (Files + Batches API of the "
+        "model's endpoint) instead of concurrent calls; --resume after a kill polls the "
+        "recorded batches. State in <out>/batch/.",
+    ),
+]
+BatchModeOpt = Annotated[
+    BatchModeName,
+    typer.Option(
+        "--batch-mode",
+        help="api: the endpoint's Batch API. files: write each round's requests for an offline "
+        "runner (vllm run-batch -i <round>.input.jsonl -o <round>.output.jsonl) and stop; "
+        "re-run with --resume once the output is there.",
+    ),
+]
+BatchPollOpt = Annotated[
+    float, typer.Option("--batch-poll-s", min=0.0, help="Seconds between batch status polls.")
+]
 FailIfOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -108,8 +136,13 @@ def _run(
     no_holdout: bool,
     quiet: bool,
     fail_if: list[str] | None,
+    *,
+    batch: bool = False,
+    batch_mode: BatchModeName = BatchModeName.api,
+    batch_poll_s: float = 30.0,
 ) -> None:
     from imr_llm.evals import run_eval
+    from imr_llm.evals._batch import BatchOptions
     from imr_llm.evals._gates import parse_gate
 
     missing = [n for n, v in (("--dataset", dataset), ("--model", model), ("--out", out)) if not v]
@@ -135,6 +168,7 @@ def _run(
         floor=not no_floor,
         holdout=not no_holdout,
         progress=not quiet,
+        batch=BatchOptions(mode=batch_mode.value, poll_s=batch_poll_s) if batch else None,  # type: ignore[arg-type]
     )
     _echo_run(run)
     if fail_if:
@@ -176,6 +210,9 @@ def register(app: typer.Typer) -> None:
         no_holdout: NoHoldoutOpt = False,
         quiet: QuietOpt = False,
         fail_if: FailIfOpt = None,
+        batch: BatchOpt = False,
+        batch_mode: BatchModeOpt = BatchModeName.api,
+        batch_poll_s: BatchPollOpt = 30.0,
     ) -> None:
         """Run an eval: imr-llm eval --task draft --dataset PATH --model SPEC --out runs/NAME."""
         if ctx.invoked_subcommand is not None:
@@ -205,6 +242,9 @@ def register(app: typer.Typer) -> None:
             no_holdout,
             quiet,
             fail_if,
+            batch=batch,
+            batch_mode=batch_mode,
+            batch_poll_s=batch_poll_s,
         )
 
     @eval_app.command("run")
@@ -226,6 +266,9 @@ def register(app: typer.Typer) -> None:
         no_holdout: NoHoldoutOpt = False,
         quiet: QuietOpt = False,
         fail_if: FailIfOpt = None,
+        batch: BatchOpt = False,
+        batch_mode: BatchModeOpt = BatchModeName.api,
+        batch_poll_s: BatchPollOpt = 30.0,
     ) -> None:
         """The same as `imr-llm eval --task ...`, spelled as a subcommand."""
         _run(
@@ -246,6 +289,9 @@ def register(app: typer.Typer) -> None:
             no_holdout,
             quiet,
             fail_if,
+            batch=batch,
+            batch_mode=batch_mode,
+            batch_poll_s=batch_poll_s,
         )
 
     @eval_app.command("compare")
