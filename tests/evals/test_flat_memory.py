@@ -92,3 +92,31 @@ def test_case_cache_keeps_only_recent_cases() -> None:
         cache.case(sample)
     assert len(cache._cases) == 2
     assert cache.case(samples[0]) is not first  # evicted, built again
+
+
+@pytest.mark.parametrize("task", ["draft", "summary"])
+def test_lazy_letter_samples_equal_the_eager_ones(task: str) -> None:
+    from imr_llm.evals._lazy import LetterSamples, sample_ids, without
+    from imr_llm.evals._samples import letter_samples, read_letters_jsonl
+
+    gold = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "letters" / "gold.jsonl"
+    eager = letter_samples(read_letters_jsonl(gold), task)  # type: ignore[arg-type]
+    lazy = LetterSamples.load(gold, task)  # type: ignore[arg-type]
+    assert len(lazy) == len(eager) and list(lazy) == eager
+    assert lazy[5] == eager[5] and lazy[-1] == eager[-1]
+    assert list(lazy[10:20]) == eager[10:20] and len(lazy[:7]) == 7
+    assert sample_ids(lazy) == [s.id for s in eager]
+    done = {s.id for s in eager[::2]}
+    assert list(without(lazy, done)) == [s for s in eager if s.id not in done]
+
+
+def test_lazy_dataset_names_a_bad_line(tmp_path: Path) -> None:
+    from imr_llm._errors import InputError
+    from imr_llm.evals._samples import load_dataset
+
+    gold = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "letters" / "gold.jsonl"
+    lines = gold.read_text().splitlines()[:3]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([lines[0], "", lines[1], '{"source": 3}', lines[2]]) + "\n")
+    with pytest.raises(InputError, match=r"bad\.jsonl: line 4 is not a DecisionLetter"):
+        load_dataset(bad, "draft")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,7 @@ class BatchRounds:
 
 def run_batch_samples(
     predictor: Any,
-    todo: list[Sample],
+    todo: Sequence[Sample],
     writer: ResultsWriter,
     *,
     state_dir: Path,
@@ -217,15 +217,16 @@ def run_batch_samples(
     )
     try:
         rounds.finish_recorded()
-        remaining = list(todo)
+        remaining = list(range(len(todo)))  # positions: a lazy dataset stays lazy
         while remaining:
-            waiting: list[Sample] = []
-            for sample in remaining:
+            waiting: list[int] = []
+            for position in remaining:
+                sample = todo[position]
                 rounds.transport.begin(sample.id)
                 try:
                     result = predict(predictor, sample)
                 except Pending:
-                    waiting.append(sample)
+                    waiting.append(position)
                     continue
                 writer.write(result)
                 bar.update(1)

@@ -30,6 +30,7 @@ from imr_llm._errors import ImrLlmError, InputError
 from imr_llm.evals._baselines import is_baseline
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
 from imr_llm.evals._gates import check_gates
+from imr_llm.evals._lazy import sample_ids, without
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
 from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
 from imr_llm.evals._results import ResultsWriter, SampleResult
@@ -70,7 +71,7 @@ def predict_one(predictor: Predictor, sample: Sample) -> SampleResult:
 
 def _run_samples(
     predictor: Predictor,
-    todo: list[Sample],
+    todo: Sequence[Sample],
     writer: ResultsWriter,
     *,
     total: int,
@@ -136,7 +137,7 @@ def _run_samples(
 
 
 def _floor(
-    samples: list[Sample], task: Task, model: str, library: Any, holdout: bool
+    samples: Sequence[Sample], task: Task, model: str, library: Any, holdout: bool
 ) -> dict[str, dict[str, Any]]:
     """Headline metrics of both baselines on the same samples (skipped for a baseline run)."""
     floor: dict[str, dict[str, Any]] = {}
@@ -199,7 +200,7 @@ def _batch_config(batch: BatchOptions | None) -> dict[str, Any] | None:
 def _run_variant(
     *,
     dataset: Dataset,
-    samples: list[Sample],
+    samples: Sequence[Sample],
     task: Task,
     model: str | Model | Predictor,
     variant: str | None,
@@ -241,9 +242,9 @@ def _run_variant(
             "results already exist; use --resume to continue or --overwrite", path=run_dir
         )
     write_json(run_dir / "config.json", config)
-    ids = {s.id for s in samples}
+    ids = set(sample_ids(samples))
     done = {sid for sid, (_, ok) in latest_offsets(results_path).items() if ok and sid in ids}
-    todo = [s for s in samples if s.id not in done]
+    todo = without(samples, done)  # a lazy dataset stays lazy (flat memory)
     if todo:
         predictor = make_predictor(
             model,
@@ -280,7 +281,7 @@ def _run_variant(
                 )
     # Flat memory: metrics and report.md from slim results, report.html streamed from the file.
     offsets = latest_offsets(results_path)
-    order_ids = [s.id for s in samples]
+    order_ids = sample_ids(samples)
     results = slim_results(results_path, order_ids, offsets=offsets)
     metrics = build_metrics(
         results,

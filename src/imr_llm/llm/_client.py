@@ -43,7 +43,7 @@ from imr_llm.llm._answers import (
 )
 from imr_llm.llm._cache import ResponseCache, cache_key
 from imr_llm.llm._model import Completion, Message, Model, Usage
-from imr_llm.llm._prepared import prepared
+from imr_llm.llm._prepared import create_chat_completion, prepared
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
 from imr_llm.llm._settings import ModeName
 from imr_llm.llm._usage import UsageTracker, cost_usd, run_usage
@@ -269,7 +269,7 @@ class InstructorModel(Model):
             def once() -> Any:
                 tally.requests += 1
                 try:
-                    response = client.chat.completions.create(**kwargs)
+                    response = create_chat_completion(client, kwargs)
                 except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
                     raise MalformedBody(request=dummy_request()) from exc
                 if not getattr(response, "choices", None):
