@@ -153,7 +153,7 @@ def main() -> None:
             for extra in last["profiles"][1:]:
                 stats.add(extra)
             print()
-            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats(os.environ.get("IMR_SORT", "tottime")).print_stats(25)
             for name in (
                 sys.argv[sys.argv.index("--callers") + 1 :] if "--callers" in sys.argv else []
             ):
