@@ -136,6 +136,7 @@ class ScriptedEndpoint:
 
     `batch_delay_s`: how long a batch stays in_progress before it completes. `fail_lines`: a
     predicate on a batch line's custom_id whose requests come back as errors (error file) once.
+    `expire_first`: the first batch ends `expired` with only half of its requests answered.
     """
 
     def __init__(
@@ -144,8 +145,10 @@ class ScriptedEndpoint:
         latency_s: float = 0.0,
         batch_delay_s: float = 0.0,
         fail_lines: Callable[[str], bool] | None = None,
+        expire_first: bool = False,
         port: int = 0,
     ) -> None:
+        self.expire_first = expire_first
         self.latency_s = latency_s
         self.batch_delay_s = batch_delay_s
         self.fail_lines = fail_lines
@@ -279,6 +282,9 @@ class ScriptedEndpoint:
             return
         out: list[str] = []
         err: list[str] = []
+        expire = self.expire_first and batch["id"] == min(self.batches, key=self._number)
+        if expire:
+            lines = lines[: len(lines) // 2]
         for i, line in enumerate(lines):
             cid = line["custom_id"]
             if self.fail_lines and self.fail_lines(cid) and cid not in self.failed_once:
@@ -320,7 +326,11 @@ class ScriptedEndpoint:
             batch["error_file_id"] = err_id
         batch["completed"] = len(out)
         batch["failed"] = len(err)
-        batch["status"] = "completed"
+        batch["status"] = "expired" if expire else "completed"
+
+    @staticmethod
+    def _number(batch_id: str) -> int:
+        return int(batch_id.rsplit("-", 1)[1])
 
     def _batch_view(self, batch: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -118,6 +118,16 @@ def test_failed_requests_are_sent_again(tmp_path: Path) -> None:
     assert _metrics(batch) == _metrics(online)
 
 
+def test_an_expired_batch_sends_its_unanswered_requests_again(tmp_path: Path) -> None:
+    with ScriptedEndpoint(expire_first=True) as endpoint:
+        spec = f"{endpoint.base_url}::scripted"
+        online = _eval(spec, tmp_path / "online", limit=20, max_concurrency=4)
+        batch = _eval(spec, tmp_path / "batch", limit=20, batch=BatchOptions(poll_s=0.01))
+        statuses = [b["status"] for b in endpoint.batches.values()]
+    assert statuses[0] == "expired" and set(statuses[1:]) == {"completed"}
+    assert _metrics(batch) == _metrics(online)
+
+
 def test_a_batch_the_endpoint_rejects_stops_the_run_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -134,9 +144,14 @@ def test_a_batch_the_endpoint_rejects_stops_the_run_with_its_reason(
         spec = f"{endpoint.base_url}::scripted"
         with pytest.raises(ModelError, match=r"failed: invalid line .*custom_id"):
             _eval(spec, tmp_path / "bad", limit=5, batch=BatchOptions(poll_s=0.01))
-    # what was done is kept: the round's state names the failed batch
-    state = json.loads((tmp_path / "bad" / "batch" / "round-001.json").read_text())
-    assert state["parts"][0]["batch_id"] and not state["ingested"]
+        # the round's state names the failed batch; a --resume sends a new round
+        state = json.loads((tmp_path / "bad" / "batch" / "round-001.json").read_text())
+        assert state["parts"][0]["batch_id"] and state["parts"][0]["status"] == "failed"
+        monkeypatch.undo()
+        resumed = _eval(
+            spec, tmp_path / "bad", limit=5, resume=True, batch=BatchOptions(poll_s=0.01)
+        )
+    assert resumed.variants[0].metrics["n_samples"] == 5
 
 
 def _offline_runner(state: Path) -> int:

@@ -172,7 +172,11 @@ class BatchRounds:
                 write_json(path, state)  # the batch id: a kill from here on resumes by polling
                 _say(self.progress, f"batch round {number}: submitted {part['batch_id']}")
             batch = self.endpoint.wait(part["batch_id"])
-            if batch.status == "failed":
+            if batch.status == "failed":  # recorded, so that a --resume sends a new round
+                part["done"] = True
+                part["status"] = batch.status
+                state["ingested"] = True
+                write_json(path, state)
                 raise ModelError(describe_failure(batch))
             entries = answers_from_output(self.endpoint.download(batch.output_file_id), keys)
             entries += answers_from_output(

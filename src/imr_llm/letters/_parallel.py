@@ -63,6 +63,7 @@ def parse_many(paths: Iterable[Path], *, jobs: int = 1) -> Iterator[Outcome]:
         return
     window = jobs * AHEAD_PER_JOB
     import pypdf  # noqa: F401 - imported once here, not in every forked worker
+
     pending: deque[Future[Outcome]] = deque()
     with ProcessPoolExecutor(max_workers=jobs, mp_context=_context()) as pool:
         try:
