@@ -118,6 +118,23 @@ def test_failed_requests_are_sent_again(tmp_path: Path) -> None:
     assert _metrics(batch) == _metrics(online)
 
 
+def test_a_big_round_is_split_into_several_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import imr_llm.llm._batch as llm_batch
+
+    monkeypatch.setattr(llm_batch, "MAX_REQUESTS_PER_BATCH", 7)  # OpenAI's is 50,000
+    with ScriptedEndpoint() as endpoint:
+        spec = f"{endpoint.base_url}::scripted"
+        online = _eval(spec, tmp_path / "online", limit=20, max_concurrency=4)
+        batch = _eval(spec, tmp_path / "batch", limit=20, batch=BatchOptions(poll_s=0.01))
+    state = json.loads((tmp_path / "batch" / "batch" / "round-001.json").read_text())
+    assert [p["n"] for p in state["parts"]] == [7, 7, 6]
+    assert len({p["batch_id"] for p in state["parts"]}) == 3
+    assert not list((tmp_path / "batch" / "batch").glob("*.tmp"))
+    assert _metrics(batch) == _metrics(online)
+
+
 def test_an_expired_batch_sends_its_unanswered_requests_again(tmp_path: Path) -> None:
     with ScriptedEndpoint(expire_first=True) as endpoint:
         spec = f"{endpoint.base_url}::scripted"
@@ -131,18 +148,17 @@ def test_an_expired_batch_sends_its_unanswered_requests_again(tmp_path: Path) ->
 def test_a_batch_the_endpoint_rejects_stops_the_run_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import imr_llm.evals._batch as evals_batch
+    import imr_llm.llm._batch as llm_batch
 
-    real = evals_batch.batch_lines
+    real = llm_batch.batch_line
 
-    def duplicated(requests: Any) -> list[str]:
-        lines = real(requests)
-        return [*lines, lines[0]]  # a custom_id twice: not a valid batch file
+    def off_format(custom_id: str, body: dict[str, Any]) -> str:
+        return real(custom_id, body)[:-1] + ', "extra": 1}'  # a key the format does not have
 
-    monkeypatch.setattr(evals_batch, "batch_lines", duplicated)
+    monkeypatch.setattr(llm_batch, "batch_line", off_format)
     with ScriptedEndpoint() as endpoint:
         spec = f"{endpoint.base_url}::scripted"
-        with pytest.raises(ModelError, match=r"failed: invalid line .*custom_id"):
+        with pytest.raises(ModelError, match=r"failed: invalid line 1: keys"):
             _eval(spec, tmp_path / "bad", limit=5, batch=BatchOptions(poll_s=0.01))
         # the round's state names the failed batch; a --resume sends a new round
         state = json.loads((tmp_path / "bad" / "batch" / "round-001.json").read_text())

@@ -36,15 +36,12 @@ from imr_llm.llm._batch import (
     BatchTransport,
     BatchWaiting,
     Pending,
-    PendingRequest,
+    RoundFiles,
     answers_from_output,
-    batch_lines,
     describe_failure,
     ensure_dir,
     read_json,
-    split_parts,
     write_json,
-    write_lines,
 )
 from imr_llm.llm._client import InstructorModel
 
@@ -116,32 +113,32 @@ class BatchRounds:
                 _say(self.progress, f"batch round {number}: resuming")
                 self._collect(number, state)
 
-    def submit(self, requests: list[PendingRequest]) -> None:
+    def next_round(self) -> tuple[int, RoundFiles]:
+        """The next round's number and the files its requests are written to."""
         number = (self.rounds() or [0])[-1] + 1
+        return number, RoundFiles(self.state_dir, f"round-{number:03d}")
+
+    def submit(self, number: int, files: RoundFiles) -> None:
+        parts = files.close()
+        n_requests = sum(n for _, n in parts)
         if number > self.options.max_rounds:
             raise ModelError(
-                f"batch: still {len(requests)} unanswered request(s) after "
+                f"batch: still {n_requests} unanswered request(s) after "
                 f"{self.options.max_rounds} rounds"
             )
-        parts = split_parts(batch_lines(requests))
         state: dict[str, Any] = {
             "round": number,
             "mode": self.options.mode,
             "model": self.model_name,
-            "keys": {r.custom_id: r.key for r in requests},
-            "parts": [],
+            "keys": files.keys,
+            "parts": [
+                {"input": name, "n": n, "file_id": None, "batch_id": None} for name, n in parts
+            ],
             "ingested": False,
         }
-        for k, lines in enumerate(parts, 1):
-            name = f"round-{number:03d}-{k}.input.jsonl"
-            write_lines(self.state_dir / name, lines)
-            state["parts"].append(
-                {"input": name, "n": len(lines), "file_id": None, "batch_id": None}
-            )
         write_json(self._state_path(number), state)  # before anything is sent
         _say(
-            self.progress,
-            f"batch round {number}: {len(requests)} request(s) in {len(parts)} file(s)",
+            self.progress, f"batch round {number}: {n_requests} request(s) in {len(parts)} file(s)"
         )
         self._collect(number, state)
 
@@ -223,6 +220,8 @@ def run_batch_samples(
         rounds.finish_recorded()
         remaining = list(range(len(todo)))  # positions: a lazy dataset stays lazy
         while remaining:
+            number, files = rounds.next_round()
+            rounds.transport.start_round(files)
             waiting: list[int] = []
             for position in remaining:
                 sample = todo[position]
@@ -235,11 +234,10 @@ def run_batch_samples(
                 writer.write(result)
                 bar.update(1)
             remaining = waiting
-            requests = rounds.transport.take_pending()
-            if remaining and not requests:
+            if remaining and not files.keys:
                 raise ModelError("batch: samples wait for answers but no request is pending")
             if remaining:
-                rounds.submit(requests)
+                rounds.submit(number, files)
     finally:
         predictor.model = model
         bar.close()

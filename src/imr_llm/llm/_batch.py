@@ -113,11 +113,64 @@ class AnswerStore:
                 self._take(entry)
 
 
-@dataclass
-class PendingRequest:
-    custom_id: str
-    key: str
-    body: dict[str, Any]
+def batch_line(custom_id: str, body: dict[str, Any]) -> str:
+    """One OpenAI Batch API input line (no newline)."""
+    return json.dumps(
+        {"custom_id": custom_id, "method": "POST", "url": BATCH_URL, "body": body},
+        ensure_ascii=False,
+    )
+
+
+class RoundFiles:
+    """A round's requests, written to its input file(s) as they are recorded (memory stays flat
+    however many requests a round has). A new part starts at `MAX_REQUESTS_PER_BATCH` lines or
+    `MAX_BYTES_PER_BATCH` bytes. Files are `<prefix>-K.input.jsonl`, written as `.tmp` and
+    renamed by `close()`; `keys` maps each custom_id to its request key."""
+
+    def __init__(self, directory: Path, prefix: str) -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self.keys: dict[str, str] = {}
+        self.parts: list[tuple[str, int]] = []
+        self._handle: Any = None
+        self._count = 0
+        self._size = 0
+
+    def _roll(self) -> None:
+        self._finish()
+        name = f"{self.prefix}-{len(self.parts) + 1}.input.jsonl"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._handle = (self.directory / (name + ".tmp")).open("w", encoding="utf-8")
+        self.parts.append((name, 0))
+        self._count = self._size = 0
+
+    def _finish(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            name, _ = self.parts[-1]
+            self.parts[-1] = (name, self._count)
+            self._handle = None
+
+    def add(self, custom_id: str, key: str, body: dict[str, Any]) -> None:
+        line = batch_line(custom_id, body) + "\n"
+        size = len(line.encode("utf-8"))
+        if (
+            self._handle is None
+            or self._count >= MAX_REQUESTS_PER_BATCH
+            or self._size + size > MAX_BYTES_PER_BATCH
+        ):
+            self._roll()
+        self._handle.write(line)
+        self._count += 1
+        self._size += size
+        self.keys[custom_id] = key
+
+    def close(self) -> list[tuple[str, int]]:
+        """Finish the files; (name, number of requests) per part."""
+        self._finish()
+        for name, _ in self.parts:
+            (self.directory / (name + ".tmp")).replace(self.directory / name)
+        return self.parts
 
 
 class _Completions:
@@ -138,11 +191,13 @@ class BatchTransport:
     """Stands in for `openai.OpenAI` inside an `InstructorModel` (see the module docstring).
 
     `begin(sample_id)` names the sample whose flow runs next on this thread; its requests get
-    custom ids `<sample_id>/call-<n>` (n counts the sample's calls in this pass)."""
+    custom ids `<sample_id>/call-<n>` (n counts the sample's calls in this pass). Unanswered
+    requests go to `round` (a `RoundFiles`), each distinct request once."""
 
     store: AnswerStore
     max_failures: int = 3
-    pending: dict[str, PendingRequest] = field(default_factory=dict)
+    round: RoundFiles | None = None
+    _queued: set[str] = field(default_factory=set)
     _local: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -153,11 +208,10 @@ class BatchTransport:
         self._local.sample = sample_id
         self._local.calls = 0
 
-    def take_pending(self) -> list[PendingRequest]:
+    def start_round(self, files: RoundFiles) -> None:
         with self._lock:
-            requests = list(self.pending.values())
-            self.pending.clear()
-        return requests
+            self.round = files
+            self._queued = set()
 
     def create(self, body: dict[str, Any]) -> ChatCompletion:
         self._local.calls = getattr(self._local, "calls", 0) + 1
@@ -173,36 +227,12 @@ class BatchTransport:
             )
         sample = getattr(self._local, "sample", "request")
         with self._lock:
-            if key not in self.pending:
-                self.pending[key] = PendingRequest(f"{sample}/call-{self._local.calls}", key, body)
+            if self.round is None:
+                raise ModelError("batch: a request was made outside a round")
+            if key not in self._queued:
+                self._queued.add(key)
+                self.round.add(f"{sample}/call-{self._local.calls}", key, body)
         raise Pending
-
-
-def batch_lines(requests: list[PendingRequest]) -> list[str]:
-    """One OpenAI Batch API input line per request."""
-    return [
-        json.dumps(
-            {"custom_id": r.custom_id, "method": "POST", "url": BATCH_URL, "body": r.body},
-            ensure_ascii=False,
-        )
-        for r in requests
-    ]
-
-
-def split_parts(lines: list[str]) -> list[list[str]]:
-    """Lines grouped into batch files within the request-count and size limits."""
-    parts: list[list[str]] = [[]]
-    size = 0
-    for line in lines:
-        n = len(line.encode("utf-8")) + 1
-        if parts[-1] and (
-            len(parts[-1]) >= MAX_REQUESTS_PER_BATCH or size + n > MAX_BYTES_PER_BATCH
-        ):
-            parts.append([])
-            size = 0
-        parts[-1].append(line)
-        size += n
-    return [p for p in parts if p]
 
 
 def answers_from_output(text: str, keys: dict[str, str]) -> list[dict[str, Any]]:
@@ -299,12 +329,6 @@ def describe_failure(batch: Any) -> str:
 def ensure_dir(path: Path) -> Path:
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def write_lines(path: Path, lines: list[str]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), "utf-8")
-    tmp.replace(path)
 
 
 def read_json(path: Path) -> dict[str, Any]:
