@@ -78,7 +78,8 @@ class AnswerStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.responses: dict[str, dict[str, Any]] = {}
+        self.responses: dict[str, str] = {}
+        """Key -> the chat.completion body as JSON text (parsed when used; smaller than dicts)."""
         self.errors: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         if path.exists():
@@ -95,7 +96,7 @@ class AnswerStore:
         if not isinstance(key, str):
             return
         if isinstance(entry.get("response"), dict):
-            self.responses[key] = entry["response"]
+            self.responses[key] = json.dumps(entry["response"], ensure_ascii=False)
         elif entry.get("error") is not None:
             self.errors.setdefault(key, []).append(entry["error"])
 
@@ -218,7 +219,7 @@ class BatchTransport:
         key = request_key(body)
         answer = self.store.responses.get(key)
         if answer is not None:
-            return ChatCompletion.model_validate(answer)
+            return ChatCompletion.model_validate_json(answer)
         failures = self.store.errors.get(key, [])
         if len(failures) >= self.max_failures:
             code = failures[-1].get("code") or failures[-1].get("status_code") or "error"
