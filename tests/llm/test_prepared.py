@@ -29,3 +29,35 @@ def test_prepared_schema_is_a_fresh_copy_each_time() -> None:
     assert wrapped.model_json_schema()["properties"]["decision"]["type"] == "string"
     # other schema modes are still computed
     assert wrapped.model_json_schema(mode="serialization")["title"] == "Answer"
+
+
+def test_patched_create_is_built_once_and_calls_this_threads_sender() -> None:
+    import threading
+
+    from imr_llm.llm._prepared import patched_create
+
+    mode = instructor.Mode.JSON_SCHEMA
+    seen: dict[str, list[str]] = {"a": [], "b": []}
+    barrier = threading.Barrier(2)
+
+    def sender_for(name: str):  # type: ignore[no-untyped-def]
+        def send(**kwargs: object) -> None:
+            seen[name].append(str(kwargs["model"]))
+            barrier.wait(timeout=5)  # both threads inside a call at once
+
+        return send
+
+    functions = [patched_create(mode, sender_for("warm-up"))]  # built once, then reused
+
+    def work(name: str) -> None:
+        create = patched_create(mode, sender_for(name))
+        functions.append(create)
+        create(model=name, messages=[])  # no response_model: instructor passes the call through
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert functions[0] is functions[1] is functions[2]
+    assert seen == {"a": ["a"], "b": ["b"]}

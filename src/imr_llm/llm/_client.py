@@ -43,7 +43,7 @@ from imr_llm.llm._answers import (
 )
 from imr_llm.llm._cache import ResponseCache, cache_key
 from imr_llm.llm._model import Completion, Message, Model, Usage
-from imr_llm.llm._prepared import create_chat_completion, prepared
+from imr_llm.llm._prepared import create_chat_completion, patched_create, prepared
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
 from imr_llm.llm._settings import ModeName
 from imr_llm.llm._usage import UsageTracker, cost_usd, run_usage
@@ -226,9 +226,7 @@ class InstructorModel(Model):
         tally: Tally,
     ) -> T:
         tally.last_response = None
-        create = instructor.patch(
-            create=self._sender(response_model, tally), mode=INSTRUCTOR_MODES[self.mode]
-        )
+        create = patched_create(INSTRUCTOR_MODES[self.mode], self._sender(response_model, tally))
         extra = {} if params["seed"] is None else {"seed": params["seed"]}
         try:
             # context=None: instructor never renders message text as a Jinja template.

@@ -11,6 +11,7 @@ of the schema computed the first time. Validation is unchanged: it is the same c
 from __future__ import annotations
 
 import json
+import threading
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -50,3 +51,25 @@ def create_chat_completion(client: Any, body: dict[str, Any]) -> Any:
     if isinstance(client, openai.OpenAI):
         return client.post("/chat/completions", body=body, cast_to=ChatCompletion)
     return client.chat.completions.create(**body)
+
+
+_current = threading.local()
+
+
+def _send_current(**kwargs: Any) -> Any:
+    return _current.sender(**kwargs)
+
+
+@lru_cache(maxsize=16)
+def _patched(mode: Any) -> Any:
+    return instructor.patch(create=_send_current, mode=mode)
+
+
+def patched_create(mode: Any, sender: Any) -> Any:
+    """`instructor.patch(create=sender, mode=mode)` without patching on every request.
+
+    Patching costs ~1.4 ms (a sixth of the client's CPU per sample at high concurrency); the
+    patched function is built once per mode and calls the sender set here for this thread
+    (one request at a time per thread, so the sender cannot change under a call)."""
+    _current.sender = sender
+    return _patched(mode)
