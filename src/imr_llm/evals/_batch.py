@@ -187,6 +187,43 @@ class BatchRounds:
         write_json(path, state)
 
 
+def batch_model_for(model: InstructorModel, rounds: BatchRounds) -> InstructorModel:
+    """A copy of `model` whose requests go through the rounds' transport (no response cache:
+    the answer store is the cache, and usage is counted as online)."""
+    batch_model = copy.copy(model)
+    batch_model.cache = None
+    batch_model._client = rounds.transport  # type: ignore[assignment]
+    batch_model._lock = threading.Lock()
+    return batch_model
+
+
+def run_in_rounds(
+    rounds: BatchRounds,
+    n_jobs: int,
+    run_job: Callable[[int], None],
+    name_of: Callable[[int], str],
+) -> None:
+    """Run jobs 0..n_jobs-1 (`run_job(i)`, which uses the batch model) in rounds until none is
+    waiting for an answer: a job that raises `Pending` runs again after the next batch."""
+    rounds.finish_recorded()
+    remaining = list(range(n_jobs))
+    while remaining:
+        number, files = rounds.next_round()
+        rounds.transport.start_round(files)
+        waiting: list[int] = []
+        for job in remaining:
+            rounds.transport.begin(name_of(job))
+            try:
+                run_job(job)
+            except Pending:
+                waiting.append(job)
+        remaining = waiting
+        if remaining and not files.keys:
+            raise ModelError("batch: jobs wait for answers but no request is pending")
+        if remaining:
+            rounds.submit(number, files)
+
+
 def run_batch_samples(
     predictor: Any,
     todo: Sequence[Sample],
@@ -208,36 +245,17 @@ def run_batch_samples(
             "--batch-mode files), not a baseline or a custom predictor"
         )
     rounds = BatchRounds(model, state_dir, options, progress)
-    batch_model = copy.copy(model)
-    batch_model.cache = None  # the answer store is the cache; usage is counted as online
-    batch_model._client = rounds.transport  # type: ignore[assignment]
-    batch_model._lock = threading.Lock()
-    predictor.model = batch_model
+    predictor.model = batch_model_for(model, rounds)
     bar = tqdm(
         total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
     )
+
+    def run_job(position: int) -> None:  # positions: a lazy dataset stays lazy
+        writer.write(predict(predictor, todo[position]))
+        bar.update(1)
+
     try:
-        rounds.finish_recorded()
-        remaining = list(range(len(todo)))  # positions: a lazy dataset stays lazy
-        while remaining:
-            number, files = rounds.next_round()
-            rounds.transport.start_round(files)
-            waiting: list[int] = []
-            for position in remaining:
-                sample = todo[position]
-                rounds.transport.begin(sample.id)
-                try:
-                    result = predict(predictor, sample)
-                except Pending:
-                    waiting.append(position)
-                    continue
-                writer.write(result)
-                bar.update(1)
-            remaining = waiting
-            if remaining and not files.keys:
-                raise ModelError("batch: samples wait for answers but no request is pending")
-            if remaining:
-                rounds.submit(number, files)
+        run_in_rounds(rounds, len(todo), run_job, lambda position: todo[position].id)
     finally:
         predictor.model = model
         bar.close()
