@@ -262,3 +262,31 @@ def test_cli_eval_batch(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     err = capsys.readouterr().err
     assert "vllm run-batch -i" in err and "--resume" in err
     assert (offline / "batch" / "round-001-1.input.jsonl").is_file()
+
+
+def test_cli_draft_batch_writes_what_online_draft_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from imr_llm.cli import main
+
+    synthetic = ROOT / "evals" / "datasets" / "synthetic"
+    good = synthetic / "000_2fdf63af5882cd54" / "records"
+    no_items = synthetic / "003_979208ffa62900d0" / "records"  # online draft fails on it too
+
+    def cli(*args: str) -> int:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["draft", "--model", spec, *args])
+        return int(exit_info.value.code or 0)
+
+    with ScriptedEndpoint() as endpoint:
+        spec = f"{endpoint.base_url}::scripted"
+        assert cli(str(good), "--no-cache", "-o", str(tmp_path / "online.json")) == 0
+        assert cli(str(no_items), "--no-cache", "-o", str(tmp_path / "x.json")) == 2
+        out = tmp_path / "batch"
+        code = cli("--batch", str(good), str(no_items), "-o", str(out), "--batch-poll-s", "0.01")
+        rounds = len(endpoint.batches)
+    assert code == 2  # one case failed, as online (bad input); the other is written
+    assert (out / "records.json").read_bytes() == (tmp_path / "online.json").read_bytes()
+    assert not (out / "records-2.json").exists()
+    assert "records-2: failed: no disputed requests" in capsys.readouterr().err
+    assert rounds >= 3  # summary calls, then item calls, as rounds
