@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 DEMO_CASE ?= evals/datasets/synthetic/CM17-0005177
 DEMO_OUT ?= out/demo
 
-.PHONY: demo test setup setup-local lint schemas clean bench
+.PHONY: demo test setup setup-local lint schemas clean bench bench-scale
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ bench: $(VENV)/.local
 	$(BIN)/python benchmarks/parse.py
 	$(BIN)/python benchmarks/llm.py --private
 	$(BIN)/python benchmarks/draft.py
+
+# Scaling (issue 12): parse --jobs, client throughput, memory at 1k/10k samples, batch vs online.
+bench-scale: $(VENV)/.dev
+	$(BIN)/python benchmarks/parse.py
+	$(BIN)/python benchmarks/eval_throughput.py
+	$(BIN)/python benchmarks/eval_batch.py
+	$(BIN)/python benchmarks/eval_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache out runs

@@ -35,3 +35,34 @@ def test_phrase_match() -> None:
 def test_parse_dates() -> None:
     dates = [d.isoformat() for _, d in parse_dates("DOI 9/20/2013; seen 10-28-16; bad 13/45/2016")]
     assert dates == ["2013-09-20", "2016-10-28"]
+
+
+def test_rouge_l_f1_equals_rouge_score_library_on_real_letter_text() -> None:
+    import json
+    import random
+    from pathlib import Path
+
+    from rouge_score import rouge_scorer
+
+    gold = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "letters" / "gold.jsonl"
+    texts: list[str] = []
+    for line in gold.read_text().splitlines():
+        record = json.loads(line)
+        texts.append(record["clinical_case_summary"][:800])
+        texts += [item["decision_rationale"][:800] for item in record["items"]]
+    rng = random.Random(7)
+    pairs = [(rng.choice(texts), rng.choice(texts)) for _ in range(60)]
+    pairs += [(t, t) for t in texts[:5]] + [("Walking walked walks", "walk"), ("a b", "...")]
+    library = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    for reference, candidate in pairs:
+        expected = library.score(reference, candidate)["rougeL"].fmeasure
+        assert rouge_l_f1(reference, candidate) == expected
+
+
+def test_lcs_length_small_cases() -> None:
+    from imr_llm.evals._text import lcs_length
+
+    assert lcs_length(list("ABCBDAB"), list("BDCABA")) == 4
+    assert lcs_length(["a"], ["b"]) == 0
+    assert lcs_length([], ["a"]) == 0
+    assert lcs_length(list("aaaa"), list("aa")) == 2

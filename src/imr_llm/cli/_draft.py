@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from imr_llm._errors import InputError, RecordsError
+from imr_llm.cli._eval import BatchModeName
 from imr_llm.cli._modelopts import (
     AllowRemoteOpt,
     MaxCallsOpt,
@@ -195,18 +196,47 @@ def draft_cmd(
     redact: RedactOpt = False,
     max_calls: MaxCallsOpt = None,
     max_input_mb: MaxInputOpt = None,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Draft many cases with the model requests sent as Batch API rounds: each "
+            "RECORDS argument is then one case (directory or file) and --output a directory "
+            "(<case>.json/.md/.txt, state in <output>/batch/); re-run to resume.",
+        ),
+    ] = False,
+    batch_mode: Annotated[
+        BatchModeName,
+        typer.Option("--batch-mode", help="api (the endpoint's Batch API) or files (vLLM)."),
+    ] = BatchModeName.api,
+    batch_poll_s: Annotated[
+        float, typer.Option("--batch-poll-s", min=0.0, help="Seconds between batch polls.")
+    ] = 30.0,
 ) -> None:
     """Draft the IMR letter: summary, then per item the routed guideline chapter, a checklist
     checked against the records, precedents, P(Overturned), the decision and the rationale."""
     from imr_llm.drafting import draft_letter, load_prompts
-    from imr_llm.drafting._report import issue_lines, letter_markdown, letter_text
+    from imr_llm.drafting._report import letter_markdown, letter_text
     from imr_llm.guidelines import load_library
 
-    case, skipped = _records("draft", records, max_input_mb)
     prompt_set = load_prompts(prompts)
     library = load_library(guidelines)
     if rationale not in ("model", "template"):
         raise InputError(f"--rationale must be model or template, not {rationale!r}")
+
+    def render(letter: Any) -> str:
+        return {
+            Format.json: lambda: letter.model_dump_json(indent=2) + "\n",
+            Format.text: lambda: letter_text(letter),
+            Format.md: lambda: letter_markdown(letter),
+        }[fmt]()
+
+    if batch:
+        _draft_batch(
+            records, output, fmt, render, model, library, item, prompt_set, batch_mode, batch_poll_s
+        )
+        return
+    case, skipped = _records("draft", records, max_input_mb)
     options: dict[str, Any] = {"rationale": rationale, "threshold": threshold}
     if precedents is not None:
         from imr_llm.precedents import load_precedents
@@ -215,12 +245,14 @@ def draft_cmd(
     llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
     done = draft_letter(case, llm, library, items=item, prompts=prompt_set, **options)
     letter = done.value
-    text = {
-        Format.json: lambda: letter.model_dump_json(indent=2) + "\n",
-        Format.text: lambda: letter_text(letter),
-        Format.md: lambda: letter_markdown(letter),
-    }[fmt]()
-    _write(text, output)
+    _write(render(letter), output)
+    _report_letter(letter, done.usage)
+    _fail_if_skipped("draft", skipped)
+
+
+def _report_letter(letter: Any, usage: Any, command: str = "draft") -> None:
+    from imr_llm.drafting._report import issue_lines
+
     issues = issue_lines(letter.summary.grounding)
     warnings = list(letter.summary.warnings)
     for it in letter.items:
@@ -234,8 +266,68 @@ def draft_cmd(
                 f"{it.request}: borderline (P(Overturned) {it.p_overturned:.2f} near the "
                 f"threshold {it.threshold:.2f}): the reviewer decides"
             )
-    _report("draft", done.usage, issues, warnings)
-    _fail_if_skipped("draft", skipped)
+    _report(command, usage, issues, warnings)
+
+
+def _draft_batch(
+    records: list[Path],
+    output: Path | None,
+    fmt: Format,
+    render: Any,
+    model: str | None,
+    library: Any,
+    items: list[str] | None,
+    prompt_set: Any,
+    batch_mode: BatchModeName,
+    batch_poll_s: float,
+) -> None:
+    """`draft --batch`: one case per RECORDS argument, one output file per case."""
+    from imr_llm._errors import ImrLlmError, ModelError
+    from imr_llm.drafting._batch import draft_cases_in_batches
+    from imr_llm.llm._rounds import BatchOptions
+    from imr_llm.records import load_case
+
+    if output is None:
+        raise InputError("draft --batch needs --output DIR (one file per case)")
+    if output.exists() and not output.is_dir():
+        raise InputError("draft --batch writes one file per case: --output must be a directory")
+    suffix = {Format.json: ".json", Format.text: ".txt", Format.md: ".md"}
+    cases: list[tuple[str, Any]] = []
+    names: set[str] = set()
+    for path in records:
+        base = path.name if path.is_dir() else path.stem
+        name, n = base, 1
+        while name in names:
+            n += 1
+            name = f"{base}-{n}"
+        names.add(name)
+        cases.append((name, load_case([path])))
+    failed: list[str] = []
+    errors: list[ImrLlmError] = []
+    fmt_suffix = suffix[fmt]
+
+    def on_done(name: str, done: Any) -> None:
+        if isinstance(done, ImrLlmError):
+            failed.append(name)
+            errors.append(done)
+            typer.echo(f"imr-llm draft: {name}: failed: {done}", err=True)
+            return
+        _write(render(done.value), output / f"{name}{fmt_suffix}")
+        _report_letter(done.value, done.usage, command=f"draft {name}")
+
+    draft_cases_in_batches(
+        cases,
+        _model(model, True),
+        library,
+        state_dir=output / "batch",
+        options=BatchOptions(mode=batch_mode.value, poll_s=batch_poll_s),  # type: ignore[arg-type]
+        on_done=on_done,
+        items=items,
+        prompts=prompt_set,
+    )
+    if failed:  # exit status as online: 3 if a model call failed, else 2 (bad input)
+        kind = ModelError if any(isinstance(e, ModelError) for e in errors) else InputError
+        raise kind(f"{len(failed)} of {len(cases)} case(s) failed: {', '.join(failed)}")
 
 
 @prompts_app.command("list")

@@ -78,6 +78,34 @@ NoHoldoutOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+
+
+class BatchModeName(StrEnum):
+    api = "api"
+    files = "files"
+
+
+BatchOpt = Annotated[
+    bool,
+    typer.Option(
+        "--batch",
+        help="Send the model requests as OpenAI Batch API rounds (Files + Batches API of the "
+        "model's endpoint) instead of concurrent calls; --resume after a kill polls the "
+        "recorded batches. State in <out>/batch/.",
+    ),
+]
+BatchModeOpt = Annotated[
+    BatchModeName,
+    typer.Option(
+        "--batch-mode",
+        help="api: the endpoint's Batch API. files: write each round's requests for an offline "
+        "runner (vllm run-batch -i <round>.input.jsonl -o <round>.output.jsonl) and stop; "
+        "re-run with --resume once the output is there.",
+    ),
+]
+BatchPollOpt = Annotated[
+    float, typer.Option("--batch-poll-s", min=0.0, help="Seconds between batch status polls.")
+]
 FailIfOpt = Annotated[
     list[str] | None,
     typer.Option(
@@ -162,6 +190,9 @@ def eval_options(
     redact: RedactOpt = False,
     max_calls: MaxCallsOpt = None,
     max_failed: MaxFailedOpt = 0.0,
+    batch: BatchOpt = False,
+    batch_mode: BatchModeOpt = BatchModeName.api,
+    batch_poll_s: BatchPollOpt = 30.0,
 ) -> dict[str, Any]:
     """The eval options, declared once: `eval` (callback) and `eval run` share this signature."""
     return dict(locals())
@@ -185,6 +216,7 @@ def _with_options(fn: Callable[..., None], *, context: bool) -> Callable[..., No
 def _run(opts: dict[str, Any]) -> None:
     from imr_llm.evals import run_eval
     from imr_llm.evals._baselines import is_baseline
+    from imr_llm.evals._batch import BatchOptions
     from imr_llm.evals._gates import parse_gate
     from imr_llm.evals._runner import check_failed_share
 
@@ -231,6 +263,11 @@ def _run(opts: dict[str, Any]) -> None:
         holdout=not opts["no_holdout"],
         progress=not opts["quiet"],
         draft_options=draft_options,
+        batch=(
+            BatchOptions(mode=opts["batch_mode"].value, poll_s=opts["batch_poll_s"])
+            if opts["batch"]
+            else None
+        ),
     )
     _echo_run(run)
     outcomes = []

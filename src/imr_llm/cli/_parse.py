@@ -1,15 +1,16 @@
-"""CLI group: `imr-llm parse PATH... [-o FILE]` - letters to DecisionLetter JSON Lines."""
+"""CLI group: `imr-llm parse PATH... [-o FILE] [--jobs N]`: letters to DecisionLetter JSONL."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 
 from imr_llm._errors import InputError, LetterParseError
-from imr_llm.letters import letter_paths, parse_letter, to_jsonl_line
+from imr_llm.letters import letter_paths
+from imr_llm.letters._parallel import default_jobs, parse_many
 
 
 class ParseFailed(InputError):
@@ -29,11 +30,21 @@ def parse(
         Path | None,
         typer.Option("--output", "-o", help="Write JSON Lines here instead of stdout."),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Parse in this many processes (0: one per CPU). Output order and bytes are the "
+            "same for any value.",
+        ),
+    ] = 1,
 ) -> None:
     """Parse real IMR final determination letters into JSON Lines (one DecisionLetter each).
 
-    Files that fail are reported one line each on stderr; the others are still written, and the
-    exit status is 2 if any failed.
+    Records are written as they are parsed, in input order. Files that fail are reported one line
+    each on stderr; the others are still written, and the exit status is 2 if any failed.
     """
     files: list[Path] = []
     failed = 0
@@ -43,21 +54,27 @@ def parse(
         except LetterParseError as exc:
             failed += 1
             typer.echo(f"imr-llm parse: {exc}", err=True)
-    lines: list[str] = []
-    for path in files:
-        try:
-            lines.append(to_jsonl_line(parse_letter(path)))
-        except LetterParseError as exc:
-            failed += 1
-            typer.echo(f"imr-llm parse: {exc}", err=True)
-    text = "".join(line + "\n" for line in lines)
+    written = 0
+    sink: IO[str]
     if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        sink = sys.stdout
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        sink = output.open("w", encoding="utf-8")
+    try:
+        for outcome in parse_many(files, jobs=jobs or default_jobs()):
+            if outcome.line is None:
+                failed += 1
+                typer.echo(f"imr-llm parse: {outcome.error}", err=True)
+                continue
+            sink.write(outcome.line + "\n")
+            written += 1
+    finally:
+        if output is None:
+            sink.flush()
+        else:
+            sink.close()
     if failed:
-        raise ParseFailed(f"{failed} input(s) could not be parsed; {len(lines)} letter(s) written")
-    if not lines:
+        raise ParseFailed(f"{failed} input(s) could not be parsed; {written} letter(s) written")
+    if not written:
         raise ParseFailed("no .pdf or .txt letter files found")

@@ -15,8 +15,9 @@ from typing import Any
 from imr_llm._errors import InputError
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, paired_bootstrap
 from imr_llm.evals._gates import GateResult, evaluate_gates, parse_gate, raise_on_failure
-from imr_llm.evals._results import SampleResult, latest_results, read_results
+from imr_llm.evals._results import SampleResult
 from imr_llm.evals._runinfo import write_json
+from imr_llm.evals._stream import latest_offsets, slim_results
 
 
 def load_run(directory: str | Path) -> tuple[dict[str, Any], list[SampleResult]]:
@@ -29,7 +30,9 @@ def load_run(directory: str | Path) -> tuple[dict[str, Any], list[SampleResult]]
         metrics = json.loads(metrics_path.read_text("utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError("metrics.json is not valid JSON", path=metrics_path) from exc
-    results = [r for r in latest_results(read_results(root / "results.jsonl")).values() if r.ok]
+    path = root / "results.jsonl"
+    offsets = latest_offsets(path)  # slim results: compare needs no record, gold or prediction
+    results = [r for r in slim_results(path, list(offsets), offsets=offsets) if r.ok]
     return metrics, results
 
 

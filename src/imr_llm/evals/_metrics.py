@@ -131,13 +131,20 @@ def key_fact_scores(results: Sequence[SampleResult]) -> dict[str, Any]:
     }
 
 
+def _p_overturned(result: SampleResult) -> float | None:
+    """The draft's P(Overturned): the result's own field, else its full prediction's."""
+    if result.p_overturned is not None:
+        return result.p_overturned
+    value = (result.prediction or {}).get("p_overturned")
+    return float(value) if value is not None else None
+
+
 def _probabilities(results: Sequence[SampleResult]) -> tuple[list[bool], list[float]]:
     """(gold is Overturned, drafted P(Overturned)) for the results whose draft carries one."""
     pairs = [
         (r.gold_decision == "Overturned", float(p))
         for r in results
-        if r.gold_decision is not None
-        and (p := (r.prediction or {}).get("p_overturned")) is not None
+        if r.gold_decision is not None and (p := _p_overturned(r)) is not None
     ]
     return [y for y, _ in pairs], [s for _, s in pairs]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,15 +23,20 @@ class Predictor(Protocol):
 
 
 class CaseCache:
-    """Builds (once per case, thread-safely) the `CaseFile` a sample's record stands for."""
+    """Builds (once per case, thread-safely) the `CaseFile` a sample's record stands for.
 
-    def __init__(self) -> None:
-        self._cases: dict[str, Any] = {}
+    Keeps the `max_cases` most recently used cases (a dataset lists a case's samples together),
+    so that memory stays flat over 10,000+ samples."""
+
+    def __init__(self, max_cases: int = 256) -> None:
+        self._cases: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self.max_cases = max_cases
 
     def case(self, sample: Sample) -> Any:
         with self._lock:
             if sample.case_id in self._cases:
+                self._cases.move_to_end(sample.case_id)
                 return self._cases[sample.case_id]
         from imr_llm.records import case_from_text, load_case
 
@@ -40,6 +46,8 @@ class CaseCache:
             case = case_from_text(sample.record_text or "", doc_id="D1", source=sample.source)
         with self._lock:
             self._cases[sample.case_id] = case
+            while len(self._cases) > self.max_cases:
+                self._cases.popitem(last=False)
         return case
 
     def text(self, sample: Sample) -> str:

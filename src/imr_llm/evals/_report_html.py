@@ -1,14 +1,20 @@
-"""`report.html`: one self-contained page (inline CSS and SVG, no script, no external asset).
+"""`report.html`: self-contained pages (inline CSS and SVG, no script, no external asset).
 
 Every piece of text that comes from data (records, letters, drafts, paths, model names) goes
-through `html.escape` (`_e`); the page has no JavaScript.
+through `html.escape` (`_e`); the pages have no JavaScript.
+
+The sample list is paged so that the report stays usable at 10,000+ samples: report.html holds
+the headline, plots and tables and the first `PAGE_SIZE` samples; the others go to
+`report-samples/page-N.html` (same layout, links between all pages). Samples are rendered as
+they are read from the results file, one page in memory at a time.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -123,9 +129,13 @@ def _summary_sample(r: SampleResult) -> str:
     )
 
 
-def run_html(
-    metrics: dict[str, Any], results: Sequence[SampleResult], config: dict[str, Any]
-) -> str:
+PAGE_SIZE = 200
+"""Samples per page of the report's sample list."""
+PAGES_DIR = "report-samples"
+
+
+def _head_parts(metrics: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """Everything on report.html above the sample list."""
     m = metrics.get("metrics", {})
     git = config.get("git") or {}
     rows = headline_rows(metrics)
@@ -259,23 +269,93 @@ def run_html(
             "<h2>Skipped letter files</h2>",
             _table(["file", "reason"], [(s["path"], s["reason"]) for s in skipped]),
         ]
+    return parts
+
+
+def _title(config: dict[str, Any]) -> str:
+    return f"Eval report: {config.get('task')} — {config.get('model')}"
+
+
+def run_html(
+    metrics: dict[str, Any], results: Sequence[SampleResult], config: dict[str, Any]
+) -> str:
+    """The whole report as one page, every sample on it (small runs; see `write_html_report`)."""
     render = _draft_sample if config.get("task") == "draft" else _summary_sample
-    parts += [
+    parts = [
+        *_head_parts(metrics, config),
         f"<h2>Samples ({len(results)}): real and drafted side by side</h2>",
         "".join(render(r) for r in results),
     ]
-    title = f"Eval report: {config.get('task')} — {config.get('model')}"
-    return page(title, "".join(parts))
+    return page(_title(config), "".join(parts))
+
+
+def _page_href(number: int, *, from_main: bool) -> str:
+    if number == 1:
+        return "report.html" if from_main else "../report.html"
+    name = f"page-{number}.html"
+    return f"{PAGES_DIR}/{name}" if from_main else name
+
+
+def _nav(number: int, pages: int, total: int, *, from_main: bool) -> str:
+    """'Samples a-b of n' and links to every page (the current one not linked)."""
+    if pages <= 1:
+        return ""
+    first = (number - 1) * PAGE_SIZE + 1
+    last = min(number * PAGE_SIZE, total)
+    links = " ".join(
+        f"<b>{n}</b>"
+        if n == number
+        else f'<a href="{_e(_page_href(n, from_main=from_main))}">{n}</a>'
+        for n in range(1, pages + 1)
+    )
+    return (
+        f'<p class="meta">samples {first}-{last} of {total} · page {number} of {pages}: {links}</p>'
+    )
 
 
 def write_html_report(
     run_dir: Path,
     metrics: dict[str, Any],
-    results: Sequence[SampleResult],
+    results: Iterable[SampleResult],
     config: dict[str, Any],
 ) -> Path:
+    """Write report.html (and report-samples/page-N.html past `PAGE_SIZE` samples), reading
+    `results` once, in order. The page count comes from metrics (scored + failed samples)."""
+    total = int(metrics.get("n_samples") or 0) + int(metrics.get("n_errors") or 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    render = _draft_sample if config.get("task") == "draft" else _summary_sample
+    pages_dir = run_dir / PAGES_DIR
+    if pages_dir.exists():
+        shutil.rmtree(pages_dir)
+    heading = f"<h2>Samples ({total}): real and drafted side by side</h2>"
+    first_page: list[str] = []
+    current: list[str] = []
+    number = 1
+
+    def flush() -> None:
+        nonlocal current, number
+        if number == 1:
+            first_page.extend(current)
+        else:
+            pages_dir.mkdir(parents=True, exist_ok=True)
+            nav = _nav(number, pages, total, from_main=False)
+            body = f"{heading}{nav}{''.join(current)}{nav}"
+            (pages_dir / f"page-{number}.html").write_text(
+                page(f"{_title(config)} · samples page {number}", body), "utf-8"
+            )
+        current = []
+        number += 1
+
+    for result in results:
+        current.append(render(result))
+        if len(current) == PAGE_SIZE:
+            flush()
+    if current or number == 1:
+        flush()
+    nav = _nav(1, pages, total, from_main=True)
+    parts = [*_head_parts(metrics, config), heading, nav, "".join(first_page), nav]
     path = run_dir / "report.html"
-    path.write_text(run_html(metrics, results, config), "utf-8")
+    path.write_text(page(_title(config), "".join(parts)), "utf-8")
     return path
 
 

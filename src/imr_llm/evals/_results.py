@@ -34,6 +34,9 @@ class SampleResult(Contract):
     )
     gold_decision: Literal["Upheld", "Overturned"] | None = None
     predicted_decision: Literal["Upheld", "Overturned"] | None = None
+    p_overturned: float | None = Field(
+        default=None, description="The draft's P(Overturned) (kept in slim results for AUC)."
+    )
     chapter: str | None = Field(default=None, description="Gold guideline chapter key (draft).")
     scores: dict[str, float | None] = Field(
         default_factory=dict, description="Per-sample scores; None where undefined."

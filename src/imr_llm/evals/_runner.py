@@ -14,13 +14,15 @@ completed is kept.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import count
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -29,15 +31,20 @@ from imr_llm._private import make_private, storage_error
 from imr_llm.evals._baselines import is_baseline
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
 from imr_llm.evals._gates import check_gates
+from imr_llm.evals._lazy import sample_ids, without
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
 from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
-from imr_llm.evals._results import ResultsWriter, SampleResult, latest_results, read_results
+from imr_llm.evals._results import ResultsWriter, SampleResult
 from imr_llm.evals._runinfo import check_resumable, run_config, run_lock, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
 from imr_llm.evals._scoring import error_result, result_for
+from imr_llm.evals._stream import iter_results, latest_offsets, slim, slim_results
 from imr_llm.llm._client import allow_requests, stop_requests
 from imr_llm.llm._egress import mask_spec
 from imr_llm.llm._model import Model
+
+if TYPE_CHECKING:
+    from imr_llm.evals._batch import BatchOptions
 
 ABORT_AFTER = 5
 
@@ -105,7 +112,7 @@ POLL_S = 0.1  # the main thread wakes this often, so Ctrl-C is seen at once
 
 def _run_samples(
     predictor: Predictor,
-    todo: list[Sample],
+    todo: Sequence[Sample],
     writer: ResultsWriter,
     *,
     total: int,
@@ -129,26 +136,27 @@ def _run_samples(
     failures: list[ImrLlmError] = []
     queue = iter(todo)
     interrupted = False
+    submitted = count()
 
     def refill(pending: set[Future[Outcome]]) -> None:
         for sample in queue:  # at most 2x workers in flight, so that a stop cancels the rest
             future = pool.submit(_predict, predictor, sample)
-            order[future] = len(order)
+            order[future] = next(submitted)
             pending.add(future)
             if len(pending) >= 2 * workers:
                 break
 
     def drain(futures: set[Future[Outcome]]) -> BaseException | None:
         error: BaseException | None = None
-        for future in sorted(futures, key=order.__getitem__):
-            if future in written or not future.done() or future.cancelled():
+        for future in sorted(futures, key=lambda f: order.get(f, -1)):
+            if future not in order or not future.done() or future.cancelled():
                 continue
             if future.exception() is not None:
                 error = error or future.exception()
                 continue
             result, failure = future.result()
             writer.write(result)
-            written.add(future)
+            order.pop(future, None)  # flat memory: a kept Future would keep its result
             bar.update(1)
             counts["completed"] += 1
             counts["failed"] += not result.ok
@@ -197,7 +205,7 @@ def _done(order: dict[Future[Outcome], int], written: set[Future[Outcome]]) -> l
 
 
 def _floor(
-    samples: list[Sample], task: Task, model: str, library: Any, holdout: bool
+    samples: Sequence[Sample], task: Task, model: str, library: Any, holdout: bool
 ) -> dict[str, dict[str, Any]]:
     """Headline metrics of both baselines on the same samples (skipped for a baseline run)."""
     floor: dict[str, dict[str, Any]] = {}
@@ -206,7 +214,7 @@ def _floor(
             continue
         try:
             predictor = make_predictor(spec, task, library=library, holdout=holdout)
-            results = [predict_one(predictor, s) for s in samples]
+            results = [slim(predict_one(predictor, s)) for s in samples]
         except ImrLlmError as exc:
             floor[spec] = {"error": f"{type(exc).__name__}: {exc}"}
             continue
@@ -249,10 +257,18 @@ def build_metrics(
     }
 
 
+def _batch_config(batch: BatchOptions | None) -> dict[str, Any] | None:
+    if batch is None:
+        return None
+    from imr_llm.evals._batch import batch_config
+
+    return batch_config(batch)
+
+
 def _run_variant(
     *,
     dataset: Dataset,
-    samples: list[Sample],
+    samples: Sequence[Sample],
     task: Task,
     model: str | Model | Predictor,
     variant: str | None,
@@ -279,12 +295,14 @@ def _run_variant(
         variant=variant,
         prompts_dir=str(prompts_dir) if prompts_dir else None,
         prompts_version=prompts_version,
-        **options,
+        **{**options, "batch": _batch_config(options.get("batch"))},
     )
     results_path = run_dir / "results.jsonl"
     if options["overwrite"] and run_dir.exists():
         for name in ("results.jsonl", "metrics.json", "report.md", "report.html"):
             (run_dir / name).unlink(missing_ok=True)
+        if (run_dir / "batch").is_dir():  # batch rounds and answers of the discarded run
+            shutil.rmtree(run_dir / "batch")
     if options["resume"]:
         check_resumable(run_dir, config)
     elif results_path.exists() and results_path.stat().st_size > 0:
@@ -292,11 +310,9 @@ def _run_variant(
             "results already exist; use --resume to continue or --overwrite", path=run_dir
         )
     write_json(run_dir / "config.json", config)
-    ids = {s.id for s in samples}
-    done = {
-        sid for sid, r in latest_results(read_results(results_path)).items() if r.ok and sid in ids
-    }
-    todo = [s for s in samples if s.id not in done]
+    ids = set(sample_ids(samples))
+    done = {sid for sid, (_, ok) in latest_offsets(results_path).items() if ok and sid in ids}
+    todo = without(samples, done)  # a lazy dataset stays lazy (flat memory)
     if todo:
         predictor = make_predictor(
             model,
@@ -308,17 +324,34 @@ def _run_variant(
             draft_options=options.get("draft_options"),
         )
         with ResultsWriter(results_path) as writer:
-            _run_samples(
-                predictor,
-                todo,
-                writer,
-                total=len(samples),
-                max_concurrency=options["max_concurrency"],
-                progress=options["progress"],
-                label=variant or spec,
-            )
-    latest = latest_results(read_results(results_path))
-    results = [latest[s.id] for s in samples if s.id in latest]
+            if options.get("batch") is not None:  # model requests as Batch API rounds
+                from imr_llm.evals._batch import run_batch_samples
+
+                run_batch_samples(
+                    predictor,
+                    todo,
+                    writer,
+                    state_dir=run_dir / "batch",
+                    options=options["batch"],
+                    predict=predict_one,
+                    total=len(samples),
+                    progress=options["progress"],
+                    label=variant or spec,
+                )
+            else:
+                _run_samples(
+                    predictor,
+                    todo,
+                    writer,
+                    total=len(samples),
+                    max_concurrency=options["max_concurrency"],
+                    progress=options["progress"],
+                    label=variant or spec,
+                )
+    # Flat memory: metrics and report.md from slim results, report.html streamed from the file.
+    offsets = latest_offsets(results_path)
+    order_ids = sample_ids(samples)
+    results = slim_results(results_path, order_ids, offsets=offsets)
     metrics = build_metrics(
         results,
         task=task,
@@ -332,7 +365,9 @@ def _run_variant(
     write_json(run_dir / "metrics.json", metrics)
     try:
         write_md_report(run_dir, metrics, results, config)
-        write_html_report(run_dir, metrics, results, config)
+        write_html_report(
+            run_dir, metrics, iter_results(results_path, order_ids, offsets=offsets), config
+        )
     except OSError as exc:
         raise storage_error(exc, run_dir) from exc
     make_private(run_dir / "report.md", run_dir / "report.html")
@@ -373,6 +408,7 @@ def run_eval(
     fail_if: Sequence[str] = (),
     draft_options: dict[str, Any] | None = None,
     max_failed: float | None = None,
+    batch: BatchOptions | None = None,
 ) -> EvalRun:
     """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
     or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
@@ -381,7 +417,8 @@ def run_eval(
     when a `fail_if` gate fails, `SamplesFailed` when more than `max_failed` (a share, 0 to
     1; None: no check) of the samples failed (both after everything is written),
     `Interrupted` on Ctrl-C (finished samples kept) and `RunLocked` when another eval is
-    writing `out`."""
+    writing `out`. `batch` sends the model requests as OpenAI Batch API rounds instead of
+    concurrent calls (`evals._batch`)."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")
     if resume and overwrite:
@@ -409,6 +446,7 @@ def run_eval(
         "progress": progress,
         "holdout": holdout,
         "draft_options": draft_options or {},
+        "batch": batch,
     }
     out_dir = Path(out)
     run = EvalRun(out=out_dir)

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SkipValidation, ValidationError
 
 from imr_llm._errors import InputError, LetterParseError
 from imr_llm._models import Contract
@@ -79,7 +79,8 @@ class SkippedFile(Contract):
 class Dataset(Contract):
     path: str
     kind: Literal["letters", "letters-jsonl", "synthetic", "reviewed"]
-    samples: list[Sample]
+    samples: SkipValidation[list[Sample]]
+    """A list, or for a letters JSONL a lazy `evals._lazy.LetterSamples` (same Sequence use)."""
     skipped: list[SkippedFile] = Field(default_factory=list)
 
 
@@ -176,36 +177,40 @@ def _letter_case_ids(letters: list[DecisionLetter]) -> list[str]:
 def letter_samples(letters: list[DecisionLetter], task: Task) -> list[Sample]:
     samples: list[Sample] = []
     for case_id, letter in zip(_letter_case_ids(letters), letters, strict=True):
-        held_out = sorted({x for x in (letter.case_number, Path(letter.source).stem) if x})
-        if task == "summary":
-            samples.append(
-                Sample(
-                    id=case_id,
-                    task=task,
-                    case_id=case_id,
-                    source=letter.source,
-                    record_text=letter.clinical_case_summary,
-                    gold_facts=letter_key_facts(letter),
-                    gold_prose=letter.clinical_case_summary,
-                    held_out=held_out,
-                )
-            )
-            continue
-        for index, item in enumerate(letter.items, start=1):
-            samples.append(
-                Sample(
-                    id=f"{case_id}#{index}",
-                    task=task,
-                    case_id=case_id,
-                    source=letter.source,
-                    record_text=letter.clinical_case_summary,
-                    request=item.request,
-                    gold_item=item,
-                    gold_decision=item.decision,
-                    held_out=held_out,
-                )
-            )
+        samples.extend(samples_of_letter(letter, case_id, task))
     return samples
+
+
+def samples_of_letter(letter: DecisionLetter, case_id: str, task: Task) -> list[Sample]:
+    """The samples of one letter: the letter (summary) or each of its items (draft)."""
+    held_out = sorted({x for x in (letter.case_number, Path(letter.source).stem) if x})
+    if task == "summary":
+        return [
+            Sample(
+                id=case_id,
+                task=task,
+                case_id=case_id,
+                source=letter.source,
+                record_text=letter.clinical_case_summary,
+                gold_facts=letter_key_facts(letter),
+                gold_prose=letter.clinical_case_summary,
+                held_out=held_out,
+            )
+        ]
+    return [
+        Sample(
+            id=f"{case_id}#{index}",
+            task=task,
+            case_id=case_id,
+            source=letter.source,
+            record_text=letter.clinical_case_summary,
+            request=item.request,
+            gold_item=item,
+            gold_decision=item.decision,
+            held_out=held_out,
+        )
+        for index, item in enumerate(letter.items, start=1)
+    ]
 
 
 # ---------------------------------------------------------------------------- synthetic
@@ -275,8 +280,11 @@ def load_dataset(path: str | Path, task: Task, *, strict: bool = False) -> Datas
         return Dataset(path=str(root), kind="reviewed", samples=reviewed_samples(reviewed, task))
     if root.is_file():
         if root.suffix.lower() in (".jsonl", ".ndjson"):
-            samples = letter_samples(read_letters_jsonl(root), task)
-            return Dataset(path=str(root), kind="letters-jsonl", samples=samples)
+            from imr_llm.evals._lazy import LetterSamples
+
+            # built on access, one letter at a time: memory stays flat on big datasets
+            lazy = LetterSamples.load(root, task)
+            return Dataset(path=str(root), kind="letters-jsonl", samples=lazy)  # type: ignore[arg-type]
         if root.suffix.lower() in LETTER_SUFFIXES:
             letters, skipped = _load_letter_files([root], strict=True)
             return Dataset(path=str(root), kind="letters", samples=letter_samples(letters, task))

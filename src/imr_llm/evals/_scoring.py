@@ -129,6 +129,7 @@ def result_for(
     )
     if isinstance(value, ItemDraft):
         base.predicted_decision = value.decision
+        base.p_overturned = value.p_overturned
         base.scores = score_draft(sample, value)
         return base
     counts = count_facts(sample.gold_facts, summary_key_facts(value)) if sample.gold_facts else {}

@@ -88,19 +88,54 @@ def greedy_matches(gold: list[str], predicted: list[str]) -> int:
     return matched
 
 
-@lru_cache(maxsize=1)
-def _rouge_scorer():  # type: ignore[no-untyped-def]
-    from rouge_score import rouge_scorer
+class _CachedStemmer:
+    """The Porter stemmer rouge-score uses, memoized per word (stemming was a third of the
+    client's CPU per sample at high concurrency; a run's vocabulary is small)."""
 
-    return rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    def __init__(self) -> None:
+        from nltk.stem import porter
+
+        self.stem = lru_cache(maxsize=65536)(porter.PorterStemmer().stem)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> _CachedStemmer:
+    return _CachedStemmer()
+
+
+def lcs_length(a: list[str], b: list[str]) -> int:
+    """Length of the longest common subsequence of two token lists.
+
+    Bit-parallel (Allison-Dix / Hyyro): one big-integer step per token of `b` instead of a
+    len(a) x len(b) table; the same number as rouge-score's table, in a fraction of the time.
+    """
+    if not a or not b:
+        return 0
+    masks: dict[str, int] = {}
+    for i, token in enumerate(a):
+        masks[token] = masks.get(token, 0) | (1 << i)
+    full = (1 << len(a)) - 1
+    v = full
+    for token in b:
+        u = v & masks.get(token, 0)
+        v = ((v + u) | (v - u)) & full
+    return len(a) - v.bit_count()
 
 
 def rouge_l_f1(reference: str, candidate: str) -> float:
-    """ROUGE-L F1 (longest common subsequence, Porter-stemmed) from the `rouge-score` library.
-    An empty candidate or reference scores 0."""
+    """ROUGE-L F1 (longest common subsequence, Porter-stemmed) as the `rouge-score` library
+    computes it: its tokenizer and F-measure, with the stemmer memoized and the LCS length from
+    `lcs_length`. An empty candidate or reference scores 0."""
+    from rouge_score import scoring, tokenize
+
     if not reference.strip() or not candidate.strip():
         return 0.0
-    return float(_rouge_scorer().score(reference, candidate)["rougeL"].fmeasure)
+    target = tokenize.tokenize(reference, _stemmer())
+    prediction = tokenize.tokenize(candidate, _stemmer())
+    if not target or not prediction:
+        return 0.0
+    lcs = lcs_length(target, prediction)
+    return float(scoring.fmeasure(lcs / len(prediction), lcs / len(target)))
 
 
 _DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\b")

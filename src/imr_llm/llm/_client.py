@@ -51,6 +51,7 @@ from imr_llm.llm._cache import ResponseCache, cache_key
 from imr_llm.llm._egress import is_loopback, mask_url
 from imr_llm.llm._labels import TOP_LOGPROBS, LabelProbs, credit, top_logprobs
 from imr_llm.llm._model import Completion, Message, Model, Usage
+from imr_llm.llm._prepared import create_chat_completion, patched_create, prepared
 from imr_llm.llm._retry import RetryPolicy, describe_transport_error, with_retries
 from imr_llm.llm._settings import ModeName
 from imr_llm.llm._usage import UsageTracker, cost_usd, run_usage
@@ -370,14 +371,12 @@ class InstructorModel(Model):
         tally: Tally,
     ) -> T:
         tally.last_response = None
-        create = instructor.patch(
-            create=self._sender(response_model, tally), mode=INSTRUCTOR_MODES[self.mode]
-        )
+        create = patched_create(INSTRUCTOR_MODES[self.mode], self._sender(response_model, tally))
         extra = {} if params["seed"] is None else {"seed": params["seed"]}
         try:
             # context=None: instructor never renders message text as a Jinja template.
             value: T = create(
-                response_model=response_model,
+                response_model=prepared(response_model),
                 messages=conversation,
                 max_retries=0,
                 strict=False,
@@ -426,7 +425,7 @@ class InstructorModel(Model):
                     )  # fmt: skip
                 tally.requests += 1
                 try:
-                    response = client.chat.completions.create(**kwargs)
+                    response = create_chat_completion(client, kwargs)
                 except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
                     raise MalformedBody(request=dummy_request()) from exc
                 if not getattr(response, "choices", None):

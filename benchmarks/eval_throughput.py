@@ -1,0 +1,166 @@
+"""Eval throughput against a scripted endpoint of fixed latency: is the client I/O-bound?
+
+    .venv/bin/python benchmarks/eval_throughput.py [--latency-s 0.2] [--samples 256]
+        [--connections 8 32] [--profile]
+
+Starts `benchmarks/scripted_endpoint.py` in its own process (answers after `--latency-s`, no
+model), then runs the draft task's sample loop (the same `ModelPredictor` -> drafting ->
+instructor client -> scoring -> results.jsonl path as `imr-llm eval`) on `--samples` samples of
+the gold letters at each connection count, and prints samples/s, client CPU per sample and
+efficiency = ideal / actual wall time, where ideal = max(requests x latency / connections,
+the longest chain of sequential requests of one sample x latency). Target: >= 0.7 at 32
+connections on 2 cores. `--profile` prints the top client functions (cProfile over every
+worker thread) of a run at the last connection count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import logging
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import imr_llm.evals._runner as runner  # noqa: E402
+from imr_llm.evals._predictors import (  # noqa: E402
+    load_guideline_library,
+    load_prompt_set,
+    make_predictor,
+)
+from imr_llm.evals._results import ResultsWriter, read_results  # noqa: E402
+from imr_llm.evals._samples import Sample, load_dataset  # noqa: E402
+from imr_llm.llm import get_model  # noqa: E402
+
+GOLD = ROOT / "evals" / "datasets" / "letters" / "gold.jsonl"
+
+
+def start_endpoint(latency_s: float) -> tuple[subprocess.Popen[str], str]:
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "scripted_endpoint.py"),
+            "--latency-s",
+            str(latency_s),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    return proc, proc.stdout.readline().strip()
+
+
+def samples(n: int) -> list[Sample]:
+    """`n` draft samples: the gold letters' items, repeated with distinct ids."""
+    base = load_dataset(GOLD, "draft").samples
+    return [
+        base[i % len(base)].model_copy(update={"id": f"{base[i % len(base)].id}#{i // len(base)}"})
+        for i in range(n)
+    ]
+
+
+def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[str, Any]:
+    prompts, _ = load_prompt_set(None)
+    model = get_model(f"{url}::scripted", cache=False)
+    predictor = make_predictor(model, "draft", prompts=prompts, library=load_guideline_library())
+    profiles: list[cProfile.Profile] = []
+    local = threading.local()
+    plain = runner.predict_one
+
+    def profiled(pred: Any, sample: Sample) -> Any:
+        if not hasattr(local, "profile"):
+            local.profile = cProfile.Profile()
+            profiles.append(local.profile)
+        local.profile.enable()
+        try:
+            return plain(pred, sample)
+        finally:
+            local.profile.disable()
+
+    if profile:
+        runner.predict_one = profiled  # type: ignore[assignment]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "results.jsonl"
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        with ResultsWriter(path) as writer:
+            runner._run_samples(
+                predictor,
+                todo,
+                writer,
+                total=len(todo),
+                max_concurrency=connections,
+                progress=False,
+                label="bench",
+            )
+        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        results = read_results(path)
+    runner.predict_one = plain  # type: ignore[assignment]
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "requests": sum(r.usage.requests for r in results),
+        "chain": max(r.usage.requests for r in results),
+        "errors": sum(not r.ok for r in results),
+        "profiles": profiles,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--latency-s", type=float, default=0.2)
+    parser.add_argument("--samples", type=int, default=256)
+    parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--callers", nargs="*", default=[])
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the scripted answers trigger re-asks; keep stderr quiet
+    proc, url = start_endpoint(args.latency_s)
+    try:
+        todo = samples(args.samples)
+        run(url, todo[:8], 4, False)  # warm-up: imports, first connections
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+        print(
+            f"eval sample loop, {len(todo)} draft samples, scripted endpoint {args.latency_s} s "
+            f"per request (own process); {os.cpu_count()} CPUs, load average {load}"
+        )
+        print()
+        print(
+            "| connections | wall s | samples/s | requests | client CPU ms/sample | ideal s "
+            "| efficiency |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        last: dict[str, Any] = {}
+        for n in args.connections:
+            last = run(url, todo, n, args.profile and n == args.connections[-1])
+            ideal = max(last["requests"] * args.latency_s / n, last["chain"] * args.latency_s)
+            print(
+                f"| {n} | {last['wall']:.2f} | {len(todo) / last['wall']:.1f} | "
+                f"{last['requests']} | {1000 * last['cpu'] / len(todo):.1f} | {ideal:.2f} | "
+                f"{ideal / last['wall']:.2f} |"
+                + (f" ({last['errors']} errors)" if last["errors"] else "")
+            )
+        if last.get("profiles"):
+            stats = pstats.Stats(last["profiles"][0])
+            for extra in last["profiles"][1:]:
+                stats.add(extra)
+            print()
+            stats.sort_stats(os.environ.get("IMR_SORT", "tottime")).print_stats(25)
+            for name in (
+                sys.argv[sys.argv.index("--callers") + 1 :] if "--callers" in sys.argv else []
+            ):
+                stats.print_callers(name)
+    finally:
+        proc.kill()
+
+
+if __name__ == "__main__":
+    main()
