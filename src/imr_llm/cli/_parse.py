@@ -9,8 +9,6 @@ from typing import IO, Annotated
 import typer
 
 from imr_llm._errors import InputError, LetterParseError
-from imr_llm.letters import letter_paths
-from imr_llm.letters._parallel import default_jobs, parse_many
 
 
 class ParseFailed(InputError):
@@ -46,6 +44,9 @@ def parse(
     Records are written as they are parsed, in input order. Files that fail are reported one line
     each on stderr; the others are still written, and the exit status is 2 if any failed.
     """
+    from imr_llm.letters import letter_paths
+    from imr_llm.letters._parallel import default_jobs, parse_many
+
     files: list[Path] = []
     failed = 0
     for arg in paths:
