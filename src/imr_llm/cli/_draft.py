@@ -14,7 +14,13 @@ from typing import Annotated, Any
 import typer
 
 from imr_llm._errors import InputError, RecordsError
-from imr_llm.cli._eval import BatchModeName
+from imr_llm.cli._eval import (
+    BatchModeName,
+    PrecedentsOpt,
+    RationaleName,
+    RationaleOpt,
+    ThresholdOpt,
+)
 from imr_llm.cli._modelopts import (
     AllowRemoteOpt,
     MaxCallsOpt,
@@ -171,27 +177,9 @@ def draft_cmd(
     model: ModelOpt = None,
     prompts: PromptsOpt = None,
     no_cache: NoCache = False,
-    precedents: Annotated[
-        Path | None,
-        typer.Option(
-            "--precedents",
-            help="Decided letters for worked examples: parsed JSONL or letter files "
-            "(default: the shipped public letters).",
-        ),
-    ] = None,
-    threshold: Annotated[
-        float | None,
-        typer.Option(
-            "--threshold",
-            min=0.0,
-            max=1.0,
-            help="Overturned when P(Overturned) >= this (default: the calibrated setting).",
-        ),
-    ] = None,
-    rationale: Annotated[
-        str,
-        typer.Option("--rationale", help="model (written by the model) or template (no call)."),
-    ] = "model",
+    precedents: PrecedentsOpt = None,
+    threshold: ThresholdOpt = None,
+    rationale: RationaleOpt = RationaleName.model,
     allow_remote: AllowRemoteOpt = None,
     redact: RedactOpt = False,
     max_calls: MaxCallsOpt = None,
@@ -221,8 +209,6 @@ def draft_cmd(
 
     prompt_set = load_prompts(prompts)
     library = load_library(guidelines)
-    if rationale not in ("model", "template"):
-        raise InputError(f"--rationale must be model or template, not {rationale!r}")
 
     def render(letter: Any) -> str:
         return {
@@ -237,7 +223,7 @@ def draft_cmd(
         )
         return
     case, skipped = _records("draft", records, max_input_mb)
-    options: dict[str, Any] = {"rationale": rationale, "threshold": threshold}
+    options: dict[str, Any] = {"rationale": rationale.value, "threshold": threshold}
     if precedents is not None:
         from imr_llm.precedents import load_precedents
 

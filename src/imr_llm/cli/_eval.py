@@ -156,7 +156,7 @@ PrecedentsOpt = Annotated[
     typer.Option(
         "--precedents",
         help="Decided letters for worked examples: parsed JSONL or letter files "
-        "(default: the shipped public letters; the scored letter is always left out).",
+        "(default: the shipped public letters; an eval always leaves the scored letter out).",
     ),
 ]
 RationaleOpt = Annotated[

@@ -164,30 +164,9 @@ class InstructorModel(Model):
         }
         started = time.perf_counter()
         store = self.cache if cache else None
-        key = None
-        if store is not None:
-            key = cache_key(
-                endpoint=self.endpoint_id,
-                model=self.model,
-                mode=self.mode,
-                messages=messages,
-                response_model=response_model,
-                params=params,
-            )
-            hit = store.get(key)
-            if hit is not None:
-                try:
-                    value = response_model.model_validate_json(hit)
-                except ValidationError:
-                    log.debug("stale cache entry %s ignored", key[:12])
-                else:
-                    usage = Usage(
-                        cache_hits=1,
-                        cost_usd=cost_usd(self.price, 0, 0),
-                        latency_s=time.perf_counter() - started,
-                    )
-                    self._report(usage)
-                    return Completion[response_model](value=value, usage=usage, cached=True)  # type: ignore[valid-type]
+        key, hit = self._cache_lookup(store, self.mode, messages, response_model, params, started)
+        if hit is not None:
+            return hit
         self._count_call()
         tally = Tally()
         try:
@@ -223,26 +202,10 @@ class InstructorModel(Model):
         the endpoint returns no log-probabilities or no top token names a label."""
         params = {"labels": list(labels), "top_logprobs": TOP_LOGPROBS, "seed": self.seed}
         started = time.perf_counter()
-        key = None
-        if self.cache is not None:
-            key = cache_key(
-                endpoint=self.endpoint_id,
-                model=self.model,
-                mode="logprobs",
-                messages=messages,
-                response_model=LabelProbs,
-                params=params,
-            )
-            hit = self.cache.get(key)
-            if hit is not None:
-                try:
-                    value = LabelProbs.model_validate_json(hit)
-                except ValidationError:
-                    log.debug("stale cache entry %s ignored", key[:12])
-                else:
-                    usage = Usage(cache_hits=1, latency_s=time.perf_counter() - started)
-                    self._report(usage)
-                    return Completion[LabelProbs](value=value, usage=usage, cached=True)
+        key, hit = self._cache_lookup(self.cache, "logprobs", messages, LabelProbs, params, started)
+        if hit is not None:
+            return hit
+        self._count_call()
         tally = Tally()
         send = self._sender(LabelProbs, tally)
         extra = {} if self.seed is None else {"seed": self.seed}
@@ -276,6 +239,42 @@ class InstructorModel(Model):
                 completion_tokens=tally.completion_tokens,
             )
         return Completion[LabelProbs](value=value, usage=usage)
+
+    def _cache_lookup(
+        self,
+        store: ResponseCache | None,
+        mode: str,
+        messages: list[Message],
+        response_model: type[T],
+        params: dict[str, Any],
+        started: float,
+    ) -> tuple[str | None, Completion[T] | None]:
+        """(cache key, the cached Completion or None); a stale entry is ignored."""
+        if store is None:
+            return None, None
+        key = cache_key(
+            endpoint=self.endpoint_id,
+            model=self.model,
+            mode=mode,
+            messages=messages,
+            response_model=response_model,
+            params=params,
+        )
+        hit = store.get(key)
+        if hit is None:
+            return key, None
+        try:
+            value = response_model.model_validate_json(hit)
+        except ValidationError:
+            log.debug("stale cache entry %s ignored", key[:12])
+            return key, None
+        usage = Usage(
+            cache_hits=1,
+            cost_usd=cost_usd(self.price, 0, 0),
+            latency_s=time.perf_counter() - started,
+        )
+        self._report(usage)
+        return key, Completion[response_model](value=value, usage=usage, cached=True)  # type: ignore[valid-type]
 
     # -- internals -----------------------------------------------------------------------
     def _redaction(self) -> Any:
