@@ -381,7 +381,7 @@ def check_criteria(
     table = load_criteria(criteria_path)
     injury = injury or injury_date(case)
     reference = reference or latest_date(case)
-    days = (reference - injury).days if injury and reference and reference >= injury else None
+    days = days_since_injury(case, injury, reference)
     ctx = NumberContext(request, match.service, match.route.limits, days, injury, reference)
     checks = []
     for cid in match.route.criteria:
@@ -408,6 +408,8 @@ def check_criteria(
 def days_since_injury(
     case: CaseFile, injury: dt.date | None = None, reference: dt.date | None = None
 ) -> int | None:
+    """Days from the injury (given, else read) to `reference` (given, else the latest record
+    date); None when either is unknown or the order is impossible."""
     injury = injury or injury_date(case)
     reference = reference or latest_date(case)
     if injury and reference and reference >= injury:
