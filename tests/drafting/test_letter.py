@@ -45,3 +45,31 @@ def test_explicit_items_and_missing_items(small_case: CaseFile) -> None:
     no_request_lines = case_from_text("Date of injury: 11/02/2016\nAge: 53 Sex: Female")
     with pytest.raises(InputError, match="--item"):
         draft_letter(no_request_lines, ScriptedModel(empty), FakeLibrary())
+
+
+def test_the_cases_own_letter_is_never_its_precedent(small_case: CaseFile) -> None:
+    from imr_llm.precedents import Precedent, PrecedentCorpus
+
+    doc = small_case.documents[0]
+    line = doc.lines[0].model_copy(update={"text": doc.lines[0].text + " Case CM17-0000042"})
+    case = small_case.model_copy(
+        update={
+            "documents": [
+                doc.model_copy(update={"lines": [line, *doc.lines[1:]]}),
+                *small_case.documents[1:],
+            ]
+        }
+    )
+    request = "Physical therapy additional 3 visits per week for 2 weeks"
+    corpus = PrecedentCorpus(
+        [
+            Precedent(
+                case_number=c, request=request, decision="Upheld", service="physical_medicine"
+            )
+            for c in ("CM17-0000042", "CM16-0000001")
+        ]
+    )
+    model = ScriptedModel({**SUMMARY_SCRIPT, **item_script(1)})
+    letter = draft_letter(case, model, FakeLibrary(), precedents=corpus).value
+    assert letter.case_number == "CM17-0000042"
+    assert [p.case_number for p in letter.items[0].precedents] == ["CM16-0000001"]

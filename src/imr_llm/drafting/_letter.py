@@ -79,15 +79,17 @@ def draft_letter(
         raise InputError(
             'no disputed requests found in the records; name them with --item "REQUEST"'
         )
+    number = case_number(case)
+    # a decided letter of this very case is its answer, never a precedent for it
+    options = {"exclude_letters": {number} if number else set(), **item_options}
     drafts = []
     for request in requests:
         done_item = draft_item(
-            case, request, model, library, prompts=prompts, summary=summary, **item_options
+            case, request, model, library, prompts=prompts, summary=summary, **options
         )
         usage, cached = usage + done_item.usage, cached and done_item.cached
         drafts.append(done_item.value)
     drafts = follow_surgery(drafts)
-    number = case_number(case)
     letter = LetterDraft(
         case_number=number,
         prompts_version=prompts.version,
