@@ -61,15 +61,21 @@ def test_the_cases_own_letter_is_never_its_precedent(small_case: CaseFile) -> No
         }
     )
     request = "Physical therapy additional 3 visits per week for 2 weeks"
-    corpus = PrecedentCorpus(
+    others = ["Norco 10/325 #60", "MRI of the lumbar spine", "Acupuncture x6", "TENS unit"]
+    corpus = PrecedentCorpus(  # (Okapi BM25 needs a few unrelated items to weigh the words)
         [
             Precedent(
                 case_number=c, request=request, decision="Upheld", service="physical_medicine"
             )
             for c in ("CM17-0000042", "CM16-0000001")
         ]
+        + [
+            Precedent(case_number=f"CM16-000001{i}", request=r, decision="Upheld", service="x")
+            for i, r in enumerate(others)
+        ]
     )
     model = ScriptedModel({**SUMMARY_SCRIPT, **item_script(1)})
     letter = draft_letter(case, model, FakeLibrary(), precedents=corpus).value
     assert letter.case_number == "CM17-0000042"
-    assert [p.case_number for p in letter.items[0].precedents] == ["CM16-0000001"]
+    found = [p.case_number for p in letter.items[0].precedents]
+    assert found[0] == "CM16-0000001" and "CM17-0000042" not in found
