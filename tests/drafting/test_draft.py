@@ -228,6 +228,7 @@ def test_injected_instruction_does_not_become_evidence() -> None:
     assert improvement.status == "not met"
     assert all(ev.line_start != 3 for c in d.criteria for ev in c.evidence)  # quarantined
     assert "49" not in model.calls[0][0][0]["content"]
+    assert "ignore prior instructions" not in model.calls[0][0][0]["content"]  # quarantined
     assert "ignore prior instructions" not in d.rationale
 
 

@@ -216,6 +216,7 @@ def draft_item(
 ) -> Completion[ItemDraft]:
     """Draft the decision on `request` (see the module docstring for the steps)."""
     from imr_llm.precedents import load_precedents
+    from imr_llm.records import without_instructions
 
     prompts = prompts or load_prompts()
     config = decision_config or load_decision_config()
@@ -226,6 +227,7 @@ def draft_item(
     excerpts = list(library.retrieve(request, k=k, chapter=match.guideline)) if library else []
     injury = summary.date_of_injury if summary is not None else None
     skip = lines_to_skip(case) if skip_lines is None else skip_lines
+    case = without_instructions(case)  # quarantined lines reach no prompt either
     checks = check_criteria(case, request, match, injury=injury, skip=skip)
     found = corpus.retrieve(request, match.service, k=config.precedent_k, exclude=exclude)
     refs = [p.ref(sim) for p, sim in found]
