@@ -252,22 +252,13 @@ def prior_visits(case: CaseFile, service: str) -> tuple[int | None, Evidence | N
     return (best[0], best[1]) if best else (None, None)
 
 
-_INJURY_CUE = re.compile(
-    r"(date of injury|\bdoi\b|injur(?:y|ed)\s+(?:on|date)|industrial injury|"
-    r"injured (?:at work )?on|"
-    r"date of (?:the )?(?:industrial )?injury)",
-    re.I,
-)
-
-
 def injury_date(case: CaseFile) -> dt.date | None:
-    """The date of injury: the first full date within 60 characters after an injury cue."""
-    for _doc_id, text, _offsets in _doc_lines(case, frozenset()):
-        for cue in _INJURY_CUE.finditer(text):
-            for mention in find_dates(text[cue.end() : cue.end() + 60]):
-                if mention.date is not None:
-                    return mention.date
-    return None
+    """The date of injury, read as the summary reads it (`_case_facts.injury_date_found`: the
+    labelled date most documents give, else one stated in prose)."""
+    from imr_llm.drafting._case_facts import injury_date_found
+
+    found = injury_date_found(case.documents)
+    return found.value if found is not None and isinstance(found.value, dt.date) else None
 
 
 def latest_date(case: CaseFile, *, today: dt.date | None = None) -> dt.date | None:

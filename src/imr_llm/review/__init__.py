@@ -6,7 +6,7 @@ record line; a reviewer's edits are saved as new versions beside the machine dra
 library (`load_case`, `draft_letter`, `draft_item`, `render_letter`); it drafts nothing itself.
 
     from imr_llm.review import open_workbench, create_app
-    bench = open_workbench(["evals/datasets/synthetic/CM17-0005177/records"], state_dir=dir)
+    bench = open_workbench(["path/to/records"], state_dir=dir)
     app = create_app(bench)          # any ASGI server; `imr-llm review` uses uvicorn
 """
 
