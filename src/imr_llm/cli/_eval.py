@@ -344,6 +344,42 @@ def register(app: typer.Typer) -> None:
             )
             typer.echo(f"wrote threshold {cal.best_threshold:.4g} to {where}")
 
+    @eval_app.command("fit")
+    def eval_fit(
+        run: Annotated[Path, typer.Argument(help="A draft eval run directory (results.jsonl).")],
+        write: Annotated[
+            bool, typer.Option("--write", help="Make the fitted weights the default for drafts.")
+        ] = False,
+        file: Annotated[
+            Path | None,
+            typer.Option("--file", help="Settings file to write (default: the user's one)."),
+        ] = None,
+        l2: Annotated[
+            float, typer.Option("--l2", min=0.0, help="L2 penalty on the weights.")
+        ] = 1.0,
+        no_model: Annotated[
+            bool, typer.Option("--no-model", help="Leave the model's token out (weight 0).")
+        ] = False,
+    ) -> None:
+        """Fit the decision weights and threshold (decision.toml) on a run: sign-constrained
+        logistic regression over p_precedents, the checklist's statuses and p_model."""
+        from imr_llm.drafting._decide import write_settings
+        from imr_llm.evals._fit import fit_run
+
+        fit = fit_run(run, l2=l2, use_model=not no_model)
+        weights = ", ".join(f"{k} {v:+.3f}" for k, v in fit.status_weight.items())
+        auc = "n/a" if fit.in_sample_roc_auc is None else f"{fit.in_sample_roc_auc:.3f}"
+        typer.echo(
+            f"{run}: {fit.n} items ({fit.n_overturned} Overturned); intercept "
+            f"{fit.intercept:+.3f}, precedents {fit.precedent_weight:+.3f}, model "
+            f"{fit.model_weight:+.3f}, {weights}; threshold {fit.threshold:.4g}\n"
+            f"in-sample (optimistic): ROC AUC {auc}, balanced accuracy "
+            f"{fit.in_sample_balanced_accuracy:.3f}; score another split to measure it"
+        )
+        if write:
+            where = write_settings(fit.settings(), file, note=f"fitted on {run} (l2 {l2:g})")
+            typer.echo(f"wrote the fitted weights and threshold to {where}")
+
     @eval_app.command("compare")
     def eval_compare(
         runs: Annotated[

@@ -19,7 +19,7 @@ from pydantic import Field, ValidationError
 
 from imr_llm._errors import GuidelineLibraryError
 from imr_llm._models import Contract
-from imr_llm.drafting._models import CriterionCheck, PrecedentRef
+from imr_llm.drafting._models import CriterionCheck
 from imr_llm.letters._models import Decision
 
 Policy = Literal["blend", "evidence", "model"]
@@ -27,9 +27,10 @@ Policy = Literal["blend", "evidence", "model"]
 
 class DecisionConfig(Contract):
     policy: Policy = "blend"
+    intercept: float = 0.0
+    precedent_weight: float = 1.0
     evidence_weight: float = 1.0
     model_weight: float = 1.0
-    precedent_prior: float = Field(default=2.0, ge=0.0)
     precedent_k: int = Field(default=5, ge=0)
     borderline_logit: float = Field(default=0.5, ge=0.0)
     threshold: float = Field(default=0.5, gt=0.0, lt=1.0)
@@ -73,23 +74,54 @@ def write_threshold(threshold: float, path: Path | None = None, *, note: str = "
     """Write `threshold` into the user's decision settings (keeping their other keys)."""
     if not 0.0 < threshold < 1.0:
         raise GuidelineLibraryError(f"a threshold must be in (0, 1), not {threshold}")
+    return write_settings({"threshold": threshold}, path, note=note)
+
+
+def write_settings(updates: dict[str, object], path: Path | None = None, *, note: str = "") -> Path:
+    """Merge `updates` into the user's decision settings file (default `user_decision_file()`)
+    and rewrite it; the merged settings are validated before anything is written."""
     target = path or user_decision_file()
-    lines = [f"# {note}"] if note else []
+    current: dict[str, object] = {}
     if target.is_file():
-        kept = [
-            line
-            for line in target.read_text(encoding="utf-8").splitlines()
-            if not line.startswith(("threshold", "# calibrated"))
+        try:
+            current = tomllib.loads(target.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise GuidelineLibraryError(
+                f"cannot update decision settings: {exc}", path=target
+            ) from None
+    merged = {**current, **updates}
+    try:
+        DecisionConfig.model_validate(merged)
+    except ValidationError as exc:
+        first = str(exc).splitlines()[0]
+        raise GuidelineLibraryError(f"invalid decision settings: {first}", path=target) from None
+    lines = [f"# {note}"] if note else []
+    tables = {k: v for k, v in merged.items() if isinstance(v, dict)}
+    lines += [f"{k} = {_toml_value(v)}" for k, v in merged.items() if k not in tables]
+    for name, table in tables.items():
+        lines += [
+            "",
+            f"[{name}]",
+            *(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()),
         ]
-        head = [line for line in kept if not line.startswith("[")]
-        rest = kept[len(head) :]
-        lines = [*lines, *head, f"threshold = {threshold:.6g}", *rest]
-    else:
-        lines.append(f"threshold = {threshold:.6g}")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     _read.cache_clear()
     return target
+
+
+def _toml_key(key: str) -> str:
+    return key if key.replace("_", "").isalnum() else f'"{key}"'
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.6g}" if "." in f"{value:.6g}" or "e" in f"{value:.6g}" else f"{value:.1f}"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @lru_cache(maxsize=8)
@@ -114,19 +146,14 @@ def sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x))
 
 
-def precedent_rate(precedents: list[PrecedentRef], base_rate: float, prior: float) -> float:
-    """Similarity-weighted share of Overturned among the precedents, shrunk toward `base_rate`
-    (the corpus rate for the service) with `prior` pseudo-items."""
-    weight = sum(p.similarity for p in precedents)
-    over = sum(p.similarity for p in precedents if p.decision == "Overturned")
-    return (over + prior * base_rate) / (weight + prior) if weight + prior > 0 else base_rate
-
-
 def evidence_probability(
-    checks: list[CriterionCheck], rate: float, config: DecisionConfig
+    checks: list[CriterionCheck], p_precedents: float | None, config: DecisionConfig
 ) -> float:
-    """sigmoid(logit(precedent rate) + the sum of the checklist's status weights)."""
-    score = logit(rate) + sum(config.status_weight.get(c.status, 0.0) for c in checks)
+    """sigmoid(intercept + precedent_weight * logit(p_precedents) + the checklist's status
+    weights); a missing p_precedents is left out."""
+    score = config.intercept + sum(config.status_weight.get(c.status, 0.0) for c in checks)
+    if p_precedents is not None:
+        score += config.precedent_weight * logit(p_precedents)
     return sigmoid(score)
 
 

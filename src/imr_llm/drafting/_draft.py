@@ -33,7 +33,6 @@ from imr_llm.drafting._decide import (
     combine,
     evidence_probability,
     load_decision_config,
-    precedent_rate,
 )
 from imr_llm.drafting._grounding import ground_item
 from imr_llm.drafting._llm_models import all_required
@@ -74,9 +73,7 @@ class PrecedentsLike(Protocol):
         self, request: str, service: str, *, k: int = 3, exclude: Iterable[str] = ()
     ) -> list[tuple[Any, float]]: ...
 
-    def overturn_rate(
-        self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0
-    ) -> float: ...
+    def classifier(self, exclude: Iterable[str] = ()) -> Any: ...
 
 
 class RationaleAnswer(BaseModel):
@@ -101,6 +98,11 @@ def lines_to_skip(case: CaseFile) -> frozenset[tuple[str, int]]:
         if kinds.get(doc.id) in NOT_CLINICAL:
             skip.update((doc.id, line.number) for line in doc.lines)
     return frozenset(skip)
+
+
+def case_text(case: CaseFile, limit: int = 20000) -> str:
+    """The records' text, for the precedents classifier when there is no summary."""
+    return " ".join(line.text for doc in case.documents for line in doc.lines)[:limit]
 
 
 def route_item(
@@ -231,10 +233,10 @@ def draft_item(
     checks = check_criteria(case, request, match, injury=injury, skip=skip)
     found = corpus.retrieve(request, match.service, k=config.precedent_k, exclude=exclude)
     refs = [p.ref(sim) for p, sim in found]
-    base = corpus.overturn_rate(match.service, exclude=exclude, prior=config.precedent_prior)
-    p_evidence = evidence_probability(
-        checks, precedent_rate(refs, base, config.precedent_prior), config
+    p_precedents = corpus.classifier(exclude=exclude).p_overturned(
+        request, summary.prose if summary is not None and summary.prose else case_text(case)
     )
+    p_evidence = evidence_probability(checks, p_precedents, config)
 
     usage, cached = Usage(), True
     p_model: float | None = None
@@ -299,6 +301,7 @@ def draft_item(
         p_overturned=round(verdict.p_overturned, 4),
         p_model=round(p_model, 4) if p_model is not None else None,
         p_evidence=round(p_evidence, 4),
+        p_precedents=round(p_precedents, 4) if p_precedents is not None else None,
         threshold=verdict.threshold,
         borderline=verdict.borderline,
         route=RouteInfo(

@@ -182,6 +182,12 @@ class ItemDraft(Contract):
     )
     p_model: float | None = Field(default=None, ge=0.0, le=1.0)
     p_evidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    p_precedents: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="The decided precedents' classifier alone (even prior), before weighting.",
+    )
     threshold: float | None = Field(
         default=None, description="Overturned when p_overturned >= threshold."
     )

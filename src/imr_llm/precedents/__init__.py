@@ -6,6 +6,7 @@ for p, sim in corpus.retrieve("MRI of the lumbar spine", "imaging", k=3, exclude
     print(p.decision, p.request)
 """
 
+from imr_llm.precedents._classifier import DecisionClassifier
 from imr_llm.precedents._corpus import (
     Precedent,
     PrecedentCorpus,
@@ -15,6 +16,7 @@ from imr_llm.precedents._corpus import (
 )
 
 __all__ = [
+    "DecisionClassifier",
     "Precedent",
     "PrecedentCorpus",
     "default_corpus_file",

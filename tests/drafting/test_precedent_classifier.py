@@ -1,0 +1,84 @@
+"""The decided-precedents classifier: P(Overturned) from request + case summary, refitted when
+letters are left out, absent on a corpus too small to fit, and carried by every draft."""
+
+from __future__ import annotations
+
+from imr_llm.drafting import draft_item
+from imr_llm.precedents import DecisionClassifier, Precedent, PrecedentCorpus
+from imr_llm.records import CaseFile
+
+from .conftest import FakeLibrary, ScriptedModel
+
+UP = "No objective neurologic deficit. Chronic pain without documented functional improvement."
+OVER = "Acute injury with progressive weakness and dermatomal numbness after failed therapy."
+
+
+def _corpus(n: int = 6) -> PrecedentCorpus:
+    rows = []
+    for i in range(n):
+        rows.append(
+            Precedent(
+                case_number=f"CM-U{i}",
+                request=f"MRI of the lumbar spine {i}",
+                decision="Upheld",
+                service="imaging",
+                summary=f"Visit {i}. {UP}",
+            )
+        )
+        rows.append(
+            Precedent(
+                case_number=f"CM-O{i}",
+                request=f"MRI of the cervical spine {i}",
+                decision="Overturned",
+                service="imaging",
+                summary=f"Visit {i}. {OVER}",
+            )
+        )
+    return PrecedentCorpus(rows)
+
+
+def test_classifier_separates_the_summaries_it_learned_from() -> None:
+    clf = _corpus().classifier()
+    assert clf.fitted and clf.n == 12 and clf.n_overturned == 6
+    high = clf.p_overturned("MRI", "Progressive weakness and dermatomal numbness.")
+    low = clf.p_overturned("MRI", "No neurologic deficit; no functional improvement.")
+    assert high is not None and low is not None and high > 0.5 > low
+    raising, lowering = clf.top_terms(3)
+    assert set(raising) & {"weakness", "dermatomal", "numbness", "progressive", "cervical"}
+    assert set(lowering) & {"neurologic", "deficit", "functional", "improvement", "lumbar"}
+
+
+def test_left_out_letters_are_refitted_without_them_and_cached() -> None:
+    corpus = _corpus()
+    whole = corpus.classifier()
+    without = corpus.classifier(exclude={"CM-O0", "CM-U0", "not-a-letter"})
+    assert without is not whole and (without.n, without.n_overturned) == (10, 5)
+    assert corpus.classifier(exclude={"CM-U0", "CM-O0"}) is without  # same set: fitted once
+    assert corpus.classifier(exclude={"elsewhere"}) is whole  # unknown letters change nothing
+
+
+def test_too_few_of_a_decision_gives_no_probability() -> None:
+    small = _corpus(2)  # 2 Overturned < MIN_PER_CLASS
+    assert not small.classifier().fitted
+    assert small.classifier().p_overturned("MRI", OVER) is None
+    assert DecisionClassifier([]).top_terms() == ([], [])
+
+
+def test_draft_carries_the_classifier_probability(small_case: CaseFile) -> None:
+    from imr_llm.drafting._decide import load_decision_config
+
+    corpus = _corpus()
+    config = load_decision_config().model_copy(update={"policy": "evidence"})
+    d = draft_item(
+        small_case,
+        "Physical therapy 2x4",
+        ScriptedModel({}),
+        FakeLibrary(),
+        precedents=corpus,
+        decision_config=config,
+        rationale="template",
+    ).value
+    text = " ".join(line.text for doc in small_case.documents for line in doc.lines)
+    expected = corpus.classifier().p_overturned("Physical therapy 2x4", text)
+    assert d.p_precedents is not None and expected is not None
+    assert abs(d.p_precedents - expected) < 1e-4
