@@ -88,6 +88,35 @@ def _isolated_model_env(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
 
 
+BLEND_SETTINGS = """\
+# the blend policy: the model's decision token weighted with the evidence (tests of that flow)
+policy = "blend"
+intercept = 0.0
+precedent_weight = 1.0
+evidence_weight = 1.0
+model_weight = 1.0
+threshold = 0.8619
+
+[status_weight]
+"met" = 0.8
+"not met" = -0.8
+"not documented" = -0.3
+"not applicable" = 0.0
+"""
+
+
+@pytest.fixture
+def blend_decisions(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Decide with the blend policy (the model's decision token counts), whatever the shipped
+    default: for the tests of the decision call, its accounting and what it decides."""
+    path = tmp_path_factory.mktemp("decision") / "decision.toml"
+    path.write_text(BLEND_SETTINGS, "utf-8")
+    monkeypatch.setenv("IMR_LLM_DECISION_FILE", str(path))
+    return path
+
+
 @pytest.fixture
 def cassette_vcr() -> vcr.VCR:
     """The project's cassette configuration (scrubbing, body matching, record mode).

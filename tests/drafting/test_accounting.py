@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from imr_llm.drafting import draft_item
 from imr_llm.llm import InstructorModel, RetryPolicy, UsageTracker
 from imr_llm.records import case_from_text
 from llm._fake_openai import ScriptedServer, ok  # tests/ is on sys.path
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_failed_asks_and_fallbacks_are_all_counted() -> None:
     answers = iter(range(100))
 

@@ -66,6 +66,7 @@ def test_summarize_synthetic_case(cassette_model: Model) -> None:
     assert "medically necessary" not in s.prose
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_draft_item_synthetic_case(cassette_model: Model) -> None:
     case = load_case(CASE_DIR / "records")
     library = load_library()

@@ -70,6 +70,7 @@ def test_summarize_json_validates(records_dir: Path, scripted: dict[str, Any]) -
     assert summary.age == 53
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_draft_with_item_writes_letter_json(
     records_dir: Path, tmp_path: Path, scripted: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:

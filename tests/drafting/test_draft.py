@@ -89,6 +89,7 @@ RATIONALE = {
 }
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_draft_routes_checks_and_combines(small_case: CaseFile) -> None:
     model = ScriptedModel({"LabelAnswer": _labels(4, 1), "RationaleAnswer": [RATIONALE]})
     library = FakeLibrary()

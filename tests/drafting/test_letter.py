@@ -11,6 +11,7 @@ from imr_llm.records import CaseFile, case_from_text
 from .conftest import SUMMARY_SCRIPT, FakeLibrary, ScriptedModel, item_script
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_letter_sections_in_official_order(small_case: CaseFile) -> None:
     model = ScriptedModel({**SUMMARY_SCRIPT, **item_script(1)})
     done = draft_letter(small_case, model, FakeLibrary())

@@ -58,6 +58,7 @@ def _eval(spec: str, out: Path, *, limit: int | None = 60, **kw: Any) -> Any:
     )
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_batch_gives_the_online_metrics_in_rounds(tmp_path: Path) -> None:
     with ScriptedEndpoint() as endpoint:
         spec = f"{endpoint.base_url}::scripted"
@@ -190,6 +191,7 @@ def _offline_runner(state: Path) -> int:
     return ran
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_files_mode_runs_rounds_through_an_offline_runner(tmp_path: Path) -> None:
     with ScriptedEndpoint() as endpoint:
         spec = f"{endpoint.base_url}::scripted"

@@ -122,5 +122,5 @@ def test_a_run_without_precedent_probabilities_is_a_clear_error(tmp_path: Path) 
         p["p_precedents"] = None
     with pytest.raises(InputError, match="no p_precedents"):
         fit_run(_run_dir(tmp_path, ys, preds))
-    with pytest.raises(InputError, match="no results.jsonl"):
+    with pytest.raises(InputError, match=r"no results\.jsonl"):
         fit_run(tmp_path / "nowhere")

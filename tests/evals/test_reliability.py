@@ -281,6 +281,7 @@ def test_first_ctrl_c_stops_a_hung_eval_within_2s_and_loses_nothing(
     assert sorted(final) == every
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_secrets_in_a_spec_never_reach_run_files_or_output(
     letters_jsonl: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

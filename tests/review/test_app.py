@@ -27,6 +27,7 @@ def edit_form(bench: Workbench, **changes: str) -> dict[str, str]:
     return {"token": bench.token, "version": str(latest.number), **changes}
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_page_shows_records_letter_checklist_and_marks(drafted: Workbench) -> None:
     html = client(drafted).get("/").text
     # the case file: every document with its id, every line addressable
@@ -63,6 +64,7 @@ def test_record_text_is_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; {{ 7*7 }}" in html
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_save_is_a_new_version_that_survives_restart(drafted: Workbench, state_dir: Path) -> None:
     machine_file = next(drafted.store.versions_dir.glob("0001-machine.json"))
     before = machine_file.read_bytes()
@@ -191,6 +193,7 @@ def test_failed_job_shows_one_line(state_dir: Path) -> None:
     assert "unknown model spec" in c.get("/").text
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_rerun_one_item_with_another_model(state_dir: Path) -> None:
     other = ScriptedModel(decided("Overturned"), name="other")
     bench = make_bench(state_dir, {None: ScriptedModel(), "other": other})
@@ -210,6 +213,7 @@ def test_rerun_one_item_with_another_model(state_dir: Path) -> None:
     assert first is not None and latest.letter.summary == first.letter.summary
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_exports_markdown_docx_and_side_by_side_json(drafted: Workbench) -> None:
     n = len(drafted.store.latest().letter.items[0].criteria)  # type: ignore[union-attr]
     form = edit_form(

@@ -72,6 +72,7 @@ def serving(bench: Workbench) -> Iterator[str]:
         thread.join(10)
 
 
+@pytest.mark.usefixtures("blend_decisions")
 def test_review_flow_in_headless_chromium(tmp_path: Path) -> None:
     shots = tmp_path / "screenshots"
     shots.mkdir()
