@@ -94,3 +94,28 @@ def test_draft_item_synthetic_case(cassette_model: Model) -> None:
     for c in d.criteria:
         assert all(evidence_ok(case, ev) for ev in c.evidence)
     assert not any(ev.document_id == "D7" for c in d.criteria for ev in c.evidence)  # the UR
+
+
+def test_draft_item_default_flow(cassette_model: Model) -> None:
+    """The shipped decision settings: P(Overturned) from the precedents classifier and the
+    checklist (fitted weights), no decision call; the model writes the rationale."""
+    from imr_llm.drafting._decide import evidence_probability, load_decision_config
+
+    case = load_case(CASE_DIR / "records")
+    done = draft_item(
+        case, REQUEST, cassette_model, load_library(), exclude_letters={"CM17-0005177"}
+    )
+    d = done.value
+    config = load_decision_config()
+    assert config.policy == "evidence" and d.decision_source in ("evidence", "checklist")
+    assert d.p_model is None and d.p_precedents is not None and 0 < d.p_precedents < 1
+    assert d.p_overturned == pytest.approx(
+        evidence_probability(d.criteria, d.p_precedents, config), abs=1e-3
+    )
+    assert d.threshold == pytest.approx(config.threshold)
+    assert d.decision == ("Overturned" if d.p_overturned >= config.threshold else "Upheld") or (
+        d.decision_source == "checklist"
+    )
+    assert done.usage.requests == 1  # the rationale only
+    assert d.rationale_source == "model" and d.rationale.endswith("medically necessary.")
+    assert checklist_contradiction(d.decision, [c.status for c in d.criteria]) is None

@@ -303,3 +303,27 @@ def test_cli_draft_batch_writes_what_online_draft_writes(
     assert not (out / "records-2.json").exists()
     assert "records-2: failed: no disputed requests" in capsys.readouterr().err
     assert rounds >= 3  # summary calls, then item calls, as rounds
+
+
+def test_cli_draft_batch_passes_the_item_options(tmp_path: Path) -> None:
+    """--threshold / --rationale reach every batched case as they reach an online draft."""
+    from imr_llm.cli import main
+
+    good = ROOT / "evals" / "datasets" / "synthetic" / "000_2fdf63af5882cd54" / "records"
+    options = ["--threshold", "0.001", "--rationale", "template"]
+
+    def cli(*args: str) -> int:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["draft", "--model", spec, *options, *args])
+        return int(exit_info.value.code or 0)
+
+    with ScriptedEndpoint() as endpoint:
+        spec = f"{endpoint.base_url}::scripted"
+        assert cli(str(good), "--no-cache", "-o", str(tmp_path / "online.json")) == 0
+        out = tmp_path / "batch"
+        assert cli("--batch", str(good), "-o", str(out), "--batch-poll-s", "0.01") == 0
+    batched = _untimed(out / "records.json")
+    assert batched == _untimed(tmp_path / "online.json")
+    items = batched["items"]
+    assert isinstance(items, list) and items
+    assert all(i["threshold"] == 0.001 and i["rationale_source"] == "template" for i in items)

@@ -217,17 +217,27 @@ def draft_cmd(
             Format.md: lambda: letter_markdown(letter),
         }[fmt]()
 
-    if batch:
-        _draft_batch(
-            records, output, fmt, render, model, library, item, prompt_set, batch_mode, batch_poll_s
-        )
-        return
-    case, skipped = _records("draft", records, max_input_mb)
     options: dict[str, Any] = {"rationale": rationale.value, "threshold": threshold}
     if precedents is not None:
         from imr_llm.precedents import load_precedents
 
         options["precedents"] = load_precedents(precedents)
+    if batch:
+        _draft_batch(
+            records,
+            output,
+            fmt,
+            render,
+            model,
+            library,
+            item,
+            prompt_set,
+            batch_mode,
+            batch_poll_s,
+            options,
+        )
+        return
+    case, skipped = _records("draft", records, max_input_mb)
     llm = _model(model, no_cache, allow_remote=allow_remote, redact=redact, max_calls=max_calls)
     done = draft_letter(case, llm, library, items=item, prompts=prompt_set, **options)
     letter = done.value
@@ -266,8 +276,10 @@ def _draft_batch(
     prompt_set: Any,
     batch_mode: BatchModeName,
     batch_poll_s: float,
+    item_options: dict[str, Any],
 ) -> None:
-    """`draft --batch`: one case per RECORDS argument, one output file per case."""
+    """`draft --batch`: one case per RECORDS argument, one output file per case; the item
+    options (--threshold, --precedents, --rationale) as online."""
     from imr_llm._errors import ImrLlmError, ModelError
     from imr_llm.drafting._batch import draft_cases_in_batches
     from imr_llm.llm._rounds import BatchOptions
@@ -310,6 +322,7 @@ def _draft_batch(
         on_done=on_done,
         items=items,
         prompts=prompt_set,
+        **item_options,
     )
     if failed:  # exit status as online: 3 if a model call failed, else 2 (bad input)
         kind = ModelError if any(isinstance(e, ModelError) for e in errors) else InputError

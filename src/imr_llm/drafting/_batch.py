@@ -34,10 +34,12 @@ def draft_cases_in_batches(
     items: Sequence[str] | None = None,
     prompts: PromptSet | None = None,
     progress: bool = True,
+    **item_options: Any,
 ) -> None:
     """Draft every (name, case) in batch rounds; `on_done(name, completion or error)` once per
     case, in the order cases finish. A case whose flow fails (no valid answer after re-asks,
-    a request the endpoint keeps failing) is reported with its error; the others go on."""
+    a request the endpoint keeps failing) is reported with its error; the others go on.
+    `item_options` go to `draft_item` (threshold, precedents, rationale)."""
     if not isinstance(model, InstructorModel):
         raise InputError("--batch needs a model endpoint (openai/<model>, <url>::<model>, local)")
     rounds = BatchRounds(model, state_dir, options, progress)
@@ -46,7 +48,9 @@ def draft_cases_in_batches(
     def run_job(i: int) -> None:
         name, case = cases[i]
         try:
-            done = draft_letter(case, batch_model, library, items=items, prompts=prompts)
+            done = draft_letter(
+                case, batch_model, library, items=items, prompts=prompts, **item_options
+            )
         except ImrLlmError as exc:
             on_done(name, exc)
             return
