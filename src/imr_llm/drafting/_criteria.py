@@ -41,6 +41,7 @@ class CriterionSpec(Contract):
     met: list[str] = Field(default_factory=list)
     unmet: list[str] = Field(default_factory=list)
     check: CodeCheck | None = None
+    counts_plans: bool = False  # a planned procedure is the finding (e.g. invasive_planned)
 
 
 def criteria_file() -> Path:
@@ -75,11 +76,51 @@ def _compile(patterns: list[str]) -> re.Pattern[str] | None:
 
 _NEGATION = re.compile(
     r"\b(no|not|denie[sd]|deny|without|negative for|absence of|absent|free of|none|never|"
-    r"ruled out|rule out|r/o)\b[^.;:]*$"
+    r"ruled out)\b[^.;:]*$"
 )
 NEGATION_WINDOW = 40
 """Characters before a finding searched for a negation cue in the same clause (a minimal
 NegEx: 'denies numbness', 'no red flags', 'negative for fracture')."""
+
+_SCOPED_NEGATION = re.compile(
+    r"\b(no (documentation|evidence|indication|record|mention)|not (documented|noted|indicated|"
+    r"evident|established)|lack(s|ing)? (of )?(documentation|evidence)?|there (is|was|has been) "
+    r"no)\b[^.;]*$"
+)
+"""Negation cues whose scope runs to the end of the sentence, however far ('there is no
+documentation that the injured worker is participating in a home exercise program')."""
+
+_POST_NEGATION = re.compile(
+    r"^[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
+    r"(absent|negative|none|not (done|performed|present|seen|checked|noted|tried|obtained|"
+    r"elicited|reported)|unremarkable|resolved|within normal limits|wnl)\b"
+)
+"""A negation written right after the finding ('SPASM: ABSENT', 'UDS: not done',
+'PHQ-9 = 2 (NEGATIVE)')."""
+
+_NOT_ASSERTED = re.compile(
+    r"\b(rule out|r/o|(to )?(evaluate|assess|screen) for|concern for|question of|possible|"
+    r"possibly|suspect(ed)?|may have|family history|mother|father|sister|brother|son|"
+    r"daughter|spouse|wife|husband|parents?|siblings?)\b[^.;]*$"
+)
+"""Cues that a finding is not asserted of this patient (NegEx's uncertainty and ConText's
+other-experiencer cues): the mention counts neither way."""
+
+_PLANNED = re.compile(
+    r"\b(will (obtain|order|check|get|request|schedule|consider)|plan(s|ned)? (to|for)|"
+    r"to obtain|(request|requesting|requested|order|ordered|ordering) (an? |the )?"
+    r"(new |repeat |updated )?)[^.;]*$"
+)
+"""Cues that a finding is planned, not found ('will obtain a urine drug screen', 'request MRI');
+ignored for criteria about planning (`counts_plans`)."""
+
+_REVERSAL = re.compile(
+    r"\b(now|currently|since|no longer|at (re-?eval|re-?evaluation|follow-?up)|today|"
+    r"has (since )?resolved|but)\b"
+)
+"""A change over time between a finding and a later statement of its absence ('had numbness,
+now resolved'): the later statement then wins."""
+CLAUSE_WINDOW = 150
 
 
 @dataclass(frozen=True)
@@ -89,6 +130,7 @@ class _Hit:
     line: Line
     text: str
     supports: bool
+    start: int
 
 
 def _doc_lines(
@@ -121,6 +163,8 @@ def _hits(
     met: re.Pattern[str] | None,
     unmet: re.Pattern[str] | None,
     skip: frozenset[tuple[str, int]],
+    *,
+    counts_plans: bool = False,
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     order = 0
@@ -132,14 +176,21 @@ def _hits(
             found += [(m.start(), m.group(0), False) for m in unmet.finditer(text)]
         if met is not None:
             for m in met.finditer(text):
-                before = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
-                negated = bool(_NEGATION.search(before))
                 if any(s <= m.start() < s + len(t) for s, t, _ in found):
                     continue  # inside an explicit 'unmet' phrase ('no red flags')
+                clause = text[max(0, m.start() - CLAUSE_WINDOW) : m.start()]
+                if _NOT_ASSERTED.search(clause) or (not counts_plans and _PLANNED.search(clause)):
+                    continue
+                near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
+                negated = bool(
+                    _NEGATION.search(near)
+                    or _SCOPED_NEGATION.search(clause)
+                    or _POST_NEGATION.search(text[m.end() : m.end() + 40])
+                )
                 found.append((m.start(), m.group(0), not negated))
         for start, matched, supports in sorted(found):
             order += 1
-            hits.append(_Hit(order, doc_id, _line_at(offsets, start), matched, supports))
+            hits.append(_Hit(order, doc_id, _line_at(offsets, start), matched, supports, start))
     return hits
 
 
@@ -149,16 +200,26 @@ def findings_status(
     unmet: re.Pattern[str] | None,
     *,
     skip: frozenset[tuple[str, int]] = frozenset(),
+    counts_plans: bool = False,
 ) -> tuple[CriterionStatus, list[Evidence]]:
-    """Met when the records state a supporting finding, not met when they state its absence;
-    where both appear, the latest statement (document order, then line order) wins."""
-    hits = _hits(case, met, unmet, skip)
+    """Met when the records state a supporting finding, not met when they state its absence.
+    The latest document that mentions the finding decides; within it a supporting finding wins
+    (an exam lists normal parts beside the abnormal one: 'decreased sensation L5; motor 5/5'),
+    unless a statement of absence follows it across a change over time ('had numbness, now
+    resolved')."""
+    hits = _hits(case, met, unmet, skip, counts_plans=counts_plans)
     if not hits:
         return "not documented", []
-    last = hits[-1]
-    same = [h for h in hits if h.supports == last.supports][-2:]
-    evidence = [evidence_for(h.doc_id, h.line, h.text) for h in same]
-    return ("met" if last.supports else "not met"), evidence
+    doc_hits = [h for h in hits if h.doc_id == hits[-1].doc_id]
+    support = [h for h in doc_hits if h.supports]
+    status: CriterionStatus = "met" if support else "not met"
+    if support and not doc_hits[-1].supports:
+        text = next(t for d, t, _ in _doc_lines(case, skip) if d == hits[-1].doc_id)
+        if _REVERSAL.search(text[support[-1].start : doc_hits[-1].start]):
+            status = "not met"
+    chosen = support if status == "met" else [h for h in doc_hits if not h.supports]
+    evidence = [evidence_for(h.doc_id, h.line, h.text) for h in chosen[-2:]]
+    return status, evidence
 
 
 # ------------------------------------------------------------------ numbers
@@ -389,7 +450,9 @@ def check_criteria(
                 )
             )
         else:
-            status, evidence = findings_status(case, met, unmet, skip=skip)
+            status, evidence = findings_status(
+                case, met, unmet, skip=skip, counts_plans=spec.counts_plans
+            )
             checks.append(
                 CriterionCheck(criterion=spec.label, status=status, evidence=evidence, id=cid)
             )

@@ -1,0 +1,66 @@
+"""The checklist's finding lookup on record snippets written blind to the code
+(evals/datasets/findings_blind, synthetic): met / not met / not documented per finding, with
+negation, uncertainty, other-experiencer, planned-not-found and change-over-time cues."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from imr_llm.drafting._criteria import findings_status, load_criteria
+from imr_llm.records import case_from_text
+
+DATA = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "findings_blind"
+
+
+def _accuracy(split: str) -> tuple[float, list[str]]:
+    table = load_criteria()
+    rows = [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text("utf-8").splitlines()]
+    wrong = []
+    for row in rows:
+        spec, met, unmet = table[row["finding"]]
+        got, evidence = findings_status(
+            case_from_text(row["text"]), met, unmet, counts_plans=spec.counts_plans
+        )
+        if got != row["expected"]:
+            wrong.append(f"{row['id']}: expected {row['expected']}, got {got}")
+        if got != "not documented":
+            assert evidence, row["id"]  # a status other than 'not documented' shows its line
+    return 1 - len(wrong) / len(rows), wrong
+
+
+@pytest.mark.parametrize(("split", "floor"), [("tune", 0.95)])
+def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
+    accuracy, wrong = _accuracy(split)
+    assert accuracy >= floor, "\n".join(wrong)
+
+
+def test_cues_each_way() -> None:
+    table = load_criteria()
+
+    def status(finding: str, text: str) -> str:
+        spec, met, unmet = table[finding]
+        return findings_status(case_from_text(text), met, unmet, counts_plans=spec.counts_plans)[0]
+
+    assert status("spasm_documented", "Lumbar paraspinal spasm on palpation.") == "met"
+    assert status("spasm_documented", "SPASM: ABSENT") == "not met"  # negation after the finding
+    assert status("red_flag", "Plan: x-rays to rule out fracture.") == "not documented"
+    assert status("red_flag", "Father had colon cancer.") == "not documented"  # not the patient
+    assert status("monitoring", "Will obtain a urine drug screen next visit.") == "not documented"
+    # a plan is the finding itself when the criterion is about planning
+    assert status("invasive_planned", "Will schedule an L5 epidural steroid injection.") == "met"
+    # an exam lists normal parts beside the abnormal one: the deficit is the finding
+    assert status("neuro_deficit", "Decreased sensation L5. Motor 5/5. DTRs 2+.") == "met"
+    # a change over time: the later statement of absence wins
+    assert (
+        status("homebound", "Homebound for six weeks, but now drives and walks in the community.")
+        == "not met"
+    )
+    assert (
+        status(
+            "home_exercise", "There is no documentation that she performs a home exercise program."
+        )
+        == "not met"
+    )  # a negation whose scope is the whole sentence
