@@ -31,6 +31,7 @@ setup-local: $(VENV)/.local
 test: $(VENV)/.dev
 	bash scripts/test-prereqs.sh
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy src/imr_llm
 	$(BIN)/python -m pytest
 
 # One server for the whole demo (started here unless one already runs, stopped at the end
@@ -50,6 +51,7 @@ demo: $(VENV)/.local
 lint: $(VENV)/.dev
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy src/imr_llm
 
 schemas: $(VENV)/.dev
 	$(BIN)/python -m imr_llm._schemas schemas
@@ -67,4 +69,4 @@ bench-scale: $(VENV)/.dev
 	$(BIN)/python benchmarks/eval_memory.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache out runs
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache out runs

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -211,11 +212,12 @@ def draft_cmd(
     library = load_library(guidelines)
 
     def render(letter: Any) -> str:
-        return {
+        renderers: dict[Format, Callable[[], str]] = {
             Format.json: lambda: letter.model_dump_json(indent=2) + "\n",
             Format.text: lambda: letter_text(letter),
             Format.md: lambda: letter_markdown(letter),
-        }[fmt]()
+        }
+        return renderers[fmt]()
 
     options: dict[str, Any] = {"rationale": rationale.value, "threshold": threshold}
     if precedents is not None:
@@ -318,7 +320,7 @@ def _draft_batch(
         _model(model, True),
         library,
         state_dir=output / "batch",
-        options=BatchOptions(mode=batch_mode.value, poll_s=batch_poll_s),  # type: ignore[arg-type]
+        options=BatchOptions(mode=batch_mode.value, poll_s=batch_poll_s),
         on_done=on_done,
         items=items,
         prompts=prompt_set,

@@ -208,6 +208,7 @@ def _with_options(fn: Callable[..., None], *, context: bool) -> Callable[..., No
     if context:
         kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
         params.insert(0, inspect.Parameter("ctx", kind, annotation=typer.Context))
+    # inspect (and so typer) reads __signature__, which functions do not declare
     fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     fn.__annotations__ = {p.name: p.annotation for p in params}
     return fn
@@ -248,7 +249,7 @@ def _run(opts: dict[str, Any]) -> None:
     run = run_eval(
         dataset,
         task=opts["task"].value,
-        model=llm,  # type: ignore[arg-type]
+        model=llm,  # type: ignore[arg-type]  # the spec string or the Model built from it
         out=out,
         prompts=opts["prompts"] or [],
         max_concurrency=opts["max_concurrency"],

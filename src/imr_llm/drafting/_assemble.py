@@ -146,7 +146,8 @@ class _Builder(RecordChecks):
 
     def age(self, model_value: int | None) -> int | None:
         raw = self.labelled(_AGE)
-        return self.prefer_records("age", model_value, int(raw) if raw else None)
+        age: int | None = self.prefer_records("age", model_value, int(raw) if raw else None)
+        return age
 
     def imaging(self, items: list[str]) -> list[str]:
         kept = []
@@ -167,9 +168,9 @@ class _Builder(RecordChecks):
         merged: dict[str, Treatment] = {}
         for answer in answers:
             named: list[tuple[str, int | None]] = []
-            for item in answer.therapies:
-                m = _COUNT.search(item)
-                name = _COUNT.sub(lambda x: x.group(2), item) if m else item
+            for therapy in answer.therapies:
+                m = _COUNT.search(therapy)
+                name = _COUNT.sub(lambda x: x.group(2), therapy) if m else therapy
                 named.append(
                     (" ".join(name.split()).strip(" ,;:-"), int(m.group(1)) if m else None)
                 )
@@ -243,7 +244,7 @@ class _Builder(RecordChecks):
                 URDecision(
                     date=date,
                     request=request,
-                    outcome=outcome(a.ur_outcome),  # type: ignore[arg-type]
+                    outcome=outcome(a.ur_outcome),
                     evidence=evidence,
                 )
             )
@@ -291,7 +292,7 @@ def _ur_history(
             URDecision(
                 date=i.date,
                 request=i.request,
-                outcome=i.outcome,  # type: ignore[arg-type]
+                outcome=i.outcome,  # type: ignore[arg-type]  # Outcome is a str alias
                 evidence=[evidence_for(i.doc.id, i.line, i.request)],
             )
             for i in facts.items
@@ -306,6 +307,7 @@ def _ur_history(
         [evidence_for(facts.ur_date.doc.id, facts.ur_date.line, str(date))] if facts.ur_date else []
     )
     return [
+        # Found.value is untyped (object): the UR date and outcome read from the records
         URDecision(date=date, request=r, outcome=outcome, evidence=evidence)  # type: ignore[arg-type]
         for r in (disputed or ["the request"])
     ]
@@ -423,7 +425,12 @@ def assemble(
         facts=b.facts,
         documents=_documents(case, labels),
         quarantined=_quarantined(instructions or []),
-        **lists,
+        body_parts=lists["body_parts"],
+        diagnoses=lists["diagnoses"],
+        imaging=lists["imaging"],
+        current_complaints=lists["current_complaints"],
+        exam_findings=lists["exam_findings"],
+        disputed_requests=lists["disputed_requests"],
     )
     prose = prompts.render(
         "summary_prose", s=summary, exam_date=exam_date, request_date=request_date

@@ -137,13 +137,13 @@ def written_age(docs: list[Document]) -> Found | None:
 def _labelled_dates(
     docs: list[Document], label: re.Pattern[str]
 ) -> list[tuple[dt.date, Document, Line]]:
-    out = []
+    out: list[tuple[dt.date, Document, Line]] = []
     for doc, line in _lines(docs):
         for m in label.finditer(line.text):
             tail = line.text[m.end() : m.end() + 45]
-            dates = [d for d in find_dates(tail) if d.date and d.start <= 20]
+            dates = [d.date for d in find_dates(tail) if d.date and d.start <= 20]
             if dates:
-                out.append((dates[0].date, doc, line))  # type: ignore[arg-type]
+                out.append((dates[0], doc, line))
     return out
 
 
@@ -379,6 +379,7 @@ def _table_item(text: str) -> tuple[str, Outcome] | None:
         r"(?:item|request\w*|service\w*|treatment|decision|determination)s?", item.strip(), re.I
     ):
         return None
+    # outcome_cells holds only cells that state an outcome: outcome_in() is not None here
     return item, outcome_in(outcome_cells[0])  # type: ignore[return-value]
 
 
@@ -451,7 +452,10 @@ class _Table:
     def row(self, text: str) -> tuple[str, str]:
         if self.pipes:
             cells = [c.strip() for c in text.split("|")]
-            get = lambda k: cells[k] if k < len(cells) else ""  # noqa: E731
+
+            def get(k: int) -> str:
+                return cells[k] if k < len(cells) else ""
+
             return get(self.item), get(self.outcome)
         item_end, out_end = self.ends
         item = text[self.item : item_end if item_end >= 0 else None]
@@ -590,6 +594,7 @@ def ur_date_found(ur_docs: list[Document], items: list[URItem]) -> Found | None:
     the latest UR determination when none names its items)."""
     adverse = [i for i in items if i.outcome != "certified" and i.date]
     if adverse:
+        # every entry of `adverse` has a date; the filter does not narrow i.date
         latest = max(adverse, key=lambda i: i.date)  # type: ignore[arg-type, return-value]
         dated = ur_date_of(latest.doc)
         if dated:
@@ -767,6 +772,7 @@ def case_facts(case: CaseFile, labels: list[DocumentLabel]) -> CaseFacts:
     if not mine:
         stated = overall.value if overall else None
         requests = [
+            # Found.value is untyped (object); the overall outcome's is an Outcome
             Request(text, doc, line, stated, "listed by the request for authorization")  # type: ignore[arg-type]
             for text, doc, line in rfa_items(rfa_docs)
         ]
@@ -775,6 +781,7 @@ def case_facts(case: CaseFile, labels: list[DocumentLabel]) -> CaseFacts:
     ]
     injury = injury_date_found(related)
     reference: list[tuple[str, dt.date | None]] = [
+        # Found.value is untyped (object); these two hold dates
         ("UR date", ur_date.value if ur_date else None),  # type: ignore[list-item]
         ("latest exam date", max(exam_dates) if exam_dates else None),
         ("date of injury", injury.value if injury else None),  # type: ignore[list-item]

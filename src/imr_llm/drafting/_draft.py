@@ -65,7 +65,7 @@ class ExcerptLike(Protocol):
 
 
 class LibraryLike(Protocol):
-    def retrieve(self, query: str, k: int = 3, **kwargs: Any) -> Sequence[Any]: ...
+    def retrieve(self, query: str, k: int = 3, *, chapter: str | None = None) -> Sequence[Any]: ...
 
 
 class PrecedentsLike(Protocol):
@@ -151,7 +151,7 @@ def _closing_ok(text: str, decision: str) -> bool:
     if not said:
         return False
     m = _CLOSING.search(said[-1])
-    return bool(m) and (m.group(2) is not None) == (decision == "Upheld")
+    return m is not None and (m.group(2) is not None) == (decision == "Upheld")
 
 
 def _model_rationale(
@@ -267,6 +267,7 @@ def draft_item(
             )
         )
 
+    how: Literal["model", "template"]
     text, how = "", "template"
     if rationale == "model":
         task = prompts.render(
@@ -292,12 +293,12 @@ def draft_item(
 
     draft = ItemDraft(
         request=request,
-        decision=decision,  # type: ignore[arg-type]
+        decision=decision,
         maximus_guideline=citation,
         criteria=checks,
         rationale=text,
         excerpt_ids=[e.id for e in excerpts],
-        decision_source=source,  # type: ignore[arg-type]
+        decision_source=source,  # type: ignore[arg-type]  # a DecisionSource held in a str
         p_overturned=round(verdict.p_overturned, 4),
         p_model=round(p_model, 4) if p_model is not None else None,
         p_evidence=round(p_evidence, 4),
@@ -311,7 +312,7 @@ def draft_item(
             days_since_injury=days,
         ),
         precedents=refs[:3],
-        rationale_source=how,  # type: ignore[arg-type]
+        rationale_source=how,
     )
     sources = (*(e.text for e in excerpts), *((summary.prose,) if summary else ()))
     grounding = ground_item(draft, case, *sources)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from imr_llm.records import CaseFile
+from imr_llm.records import CaseFile, Document
 
 
 def norm(text: str) -> str:
@@ -29,7 +29,7 @@ def union(lists: Sequence[list[str]]) -> list[str]:
     return out
 
 
-def outcome(raw: str | None) -> str:
+def outcome(raw: str | None) -> Literal["non-certified", "modified", "certified", "unknown"]:
     text = (raw or "").lower()
     if "modif" in text:
         return "modified"
@@ -101,7 +101,8 @@ def request_overlap(a: str, b: str) -> float:
 def labelled_requests(case: CaseFile) -> list[str]:
     """Requests named on labelled lines ("Request: ...", "Service: ..."), UR documents first;
     near-duplicates (e.g. the RFA's wording of the UR's request) are kept once."""
-    ur_docs, other_docs = [], []
+    ur_docs: list[Document] = []
+    other_docs: list[Document] = []
     for doc in case.documents:
         head = " ".join(ln.text for ln in doc.lines[:12])
         (ur_docs if _UR_DOC.search(head) else other_docs).append(doc)

@@ -30,7 +30,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from imr_llm._text import sentences
@@ -46,6 +48,7 @@ from imr_llm.evals._samples import Sample, age_sex
 from imr_llm.evals._text import content_tokens, parse_dates
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm._model import Usage
+from imr_llm.records import CaseFile
 
 BASELINES = ("baseline/majority", "baseline/extractive", "baseline/records")
 NO_CITATION = GuidelineCitation(
@@ -149,7 +152,7 @@ _DETERMINATION = re.compile(
 )
 
 
-def _date_near(text: str, pattern: re.Pattern[str], window: int = 60):  # type: ignore[no-untyped-def]
+def _date_near(text: str, pattern: re.Pattern[str], window: int = 60) -> dt.date | None:
     dates = parse_dates(text)
     for match in pattern.finditer(text):
         for offset, date in dates:
@@ -207,7 +210,11 @@ class ExtractiveBaseline:
     name = "baseline/extractive"
 
     def __init__(
-        self, library: object | None, record_text: object, *, holdout: bool = True
+        self,
+        library: object | None,
+        record_text: Callable[[Sample], str],
+        *,
+        holdout: bool = True,
     ) -> None:
         """`library`: a guidelines `Library` (None: no citation); `record_text`: a callable
         Sample -> record text; `holdout`: leave the sample's own letter out of retrieval."""
@@ -216,7 +223,7 @@ class ExtractiveBaseline:
         self.holdout = holdout
 
     def predict(self, sample: Sample) -> tuple[ItemDraft | CaseSummary, Usage]:
-        text: str = self._record_text(sample)  # type: ignore[operator]
+        text = self._record_text(sample)
         if sample.task == "summary":
             return extract_summary(text), Usage()
         request = sample.request or ""
@@ -276,7 +283,7 @@ class RecordsBaseline:
 
     name = "baseline/records"
 
-    def __init__(self, case_for: object) -> None:
+    def __init__(self, case_for: Callable[[Sample], CaseFile]) -> None:
         """`case_for`: a callable Sample -> `CaseFile`."""
         self._case_for = case_for
 
@@ -285,5 +292,5 @@ class RecordsBaseline:
 
         if sample.task != "summary":
             raise ValueError("baseline/records evaluates summaries only (--task summary)")
-        done = summarize(self._case_for(sample), None)  # type: ignore[operator]
+        done = summarize(self._case_for(sample), None)
         return done.value, done.usage

@@ -85,8 +85,8 @@ def paired_bootstrap(
     by_id_b = {r.sample_id: r for r in results_b}
     shared = [r for r in results_a if r.sample_id in by_id_b]
     pairs_by_case: dict[str, list[tuple[SampleResult, SampleResult]]] = {}
-    for a in shared:
-        pairs_by_case.setdefault(a.case_id, []).append((a, by_id_b[a.sample_id]))
+    for r in shared:
+        pairs_by_case.setdefault(r.case_id, []).append((r, by_id_b[r.sample_id]))
     clusters = [pairs_by_case[case] for case in sorted(pairs_by_case)]
     point_a = headline(shared, task)
     point_b = headline([by_id_b[a.sample_id] for a in shared], task)
@@ -97,8 +97,9 @@ def paired_bootstrap(
         ha = headline([a for a, _ in drawn], task)
         hb = headline([b for _, b in drawn], task)
         for name in draws:
-            if ha[name] is not None and hb[name] is not None:
-                draws[name].append(hb[name] - ha[name])  # type: ignore[operator]
+            da, db = ha[name], hb[name]
+            if da is not None and db is not None:
+                draws[name].append(db - da)
     out: dict[str, dict[str, Any]] = {}
     for name in point_a:
         a, b = point_a[name], point_b[name]

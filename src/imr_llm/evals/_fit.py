@@ -136,6 +136,7 @@ def fit_run(run_dir: str | Path, *, l2: float = 1.0, use_model: bool = True) -> 
         raise InputError("not an eval run (no results.jsonl)", path=run_dir)
     rows = [r for r in latest_results(read_results(path)).values() if r.ok and r.gold_decision]
     drafted = [r for r in rows if isinstance(r.prediction, Mapping)]
+    # `drafted` holds only Mapping predictions; the filter above does not narrow r.prediction
     if drafted and all(r.prediction.get("p_precedents") is None for r in drafted):  # type: ignore[union-attr]
         raise InputError(
             "the run's drafts carry no p_precedents (drafted before the precedents classifier, "
@@ -143,5 +144,5 @@ def fit_run(run_dir: str | Path, *, l2: float = 1.0, use_model: bool = True) -> 
             path=run_dir,
         )
     positive = [r.gold_decision == "Overturned" for r in drafted]
-    features = [decision_features(r.prediction) for r in drafted]  # type: ignore[arg-type]
+    features = [decision_features(r.prediction) for r in drafted]  # type: ignore[arg-type]  # as above
     return fit_decision(positive, features, l2=l2, use_model=use_model)

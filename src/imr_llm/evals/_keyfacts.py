@@ -55,6 +55,7 @@ class FieldCount(Contract):
 def summary_key_facts(summary: CaseSummary) -> KeyFacts:
     """The key facts a drafted summary states (see the module docstring)."""
     dated = [u for u in summary.ur_history if u.date is not None]
+    # every entry of `dated` has a date; the filter does not narrow u.date
     latest = max(dated, key=lambda u: u.date) if dated else None  # type: ignore[arg-type, return-value]
     if latest is None and len(summary.ur_history) == 1:
         latest = summary.ur_history[0]
@@ -66,7 +67,7 @@ def summary_key_facts(summary: CaseSummary) -> KeyFacts:
                 outcome = adverse
                 break
     disputed = [
-        RequestOutcome(request=u.request, outcome=u.outcome)  # type: ignore[arg-type]
+        RequestOutcome(request=u.request, outcome=u.outcome)
         for u in summary.ur_history
         if u.outcome in ("non-certified", "modified")
     ]

@@ -117,7 +117,7 @@ class LetterSamples(Sequence[Sample]):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable (defines __eq__), as a list is
 
     def ids(self) -> list[str]:
         return [self._index.ids[p] for p in self._positions]

@@ -13,7 +13,7 @@ from imr_llm.drafting._prompts import PromptSet, load_prompts
 from imr_llm.evals._baselines import ExtractiveBaseline, MajorityBaseline, is_baseline
 from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, Task
-from imr_llm.llm._model import Model, Usage
+from imr_llm.llm._model import Completion, Model, Usage
 
 
 class Predictor(Protocol):
@@ -94,6 +94,7 @@ class ModelPredictor:
         from imr_llm import drafting
 
         case = self.cases.case(sample)
+        completion: Completion[ItemDraft] | Completion[CaseSummary]
         if sample.task == "draft":
             library = library_for(self.library, sample.held_out, self.holdout)
             completion = drafting.draft_item(

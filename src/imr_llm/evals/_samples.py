@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -284,6 +284,7 @@ def load_dataset(path: str | Path, task: Task, *, strict: bool = False) -> Datas
 
             # built on access, one letter at a time: memory stays flat on big datasets
             lazy = LetterSamples.load(root, task)
+            # a lazy Sequence in place of the list (the field skips validation; see Dataset)
             return Dataset(path=str(root), kind="letters-jsonl", samples=lazy)  # type: ignore[arg-type]
         if root.suffix.lower() in LETTER_SUFFIXES:
             letters, skipped = _load_letter_files([root], strict=True)
@@ -309,7 +310,7 @@ def load_dataset(path: str | Path, task: Task, *, strict: bool = False) -> Datas
     )
 
 
-def sample_fingerprint(samples: list[Sample]) -> str:
+def sample_fingerprint(samples: Sequence[Sample]) -> str:
     """A short hash of the sample ids and golds (a resume must run on the same samples)."""
     import hashlib
 

@@ -18,7 +18,7 @@ MTUS_PRIOR = 1.15
 MTUS one ranks first, as the medical evidence search sequence requires."""
 
 
-class _LuceneBM25(BM25Okapi):
+class _LuceneBM25(BM25Okapi):  # type: ignore[misc]  # rank_bm25 is untyped: BM25Okapi is Any
     """Okapi BM25 with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), which is never
     negative or zero: with plain Okapi idf a term found in half of a small library scores 0."""
 

@@ -92,7 +92,8 @@ def section_item(request: str, decision: Decision, section: Section | None) -> L
     body = section.body
     ca = _CA.search(body)
     er = _ER.search(body, ca.end() if ca else 0)
-    ra = _RATIONALE.search(body, (er or ca).end() if (er or ca) else 0)
+    before = er or ca
+    ra = _RATIONALE.search(body, before.end() if before else 0)
     marks = [m for m in (ca, er, ra) if m]
 
     def text_after(m: re.Match[str] | None) -> str:

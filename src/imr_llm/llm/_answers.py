@@ -94,5 +94,5 @@ def dummy_request() -> Any:
     try:  # openai >= 3 is built on httpx2, earlier versions on httpx
         import httpx2 as http
     except ImportError:  # pragma: no cover
-        import httpx as http  # type: ignore[no-redef]
+        import httpx as http  # type: ignore[no-redef]  # same API, older name
     return http.Request("POST", "http://model.invalid/v1/chat/completions")

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import openai
 from openai.types.chat import ChatCompletion
@@ -43,7 +43,7 @@ from imr_llm._errors import ImrLlmError, ModelError
 
 log = logging.getLogger("imr_llm.llm")
 
-BATCH_URL = "/v1/chat/completions"
+BATCH_URL: Final = "/v1/chat/completions"
 MAX_REQUESTS_PER_BATCH = 50_000
 """OpenAI's limit on requests per batch input file."""
 MAX_BYTES_PER_BATCH = 190 * 1024 * 1024
@@ -292,6 +292,7 @@ class BatchEndpoint:
         batch = self.client().batches.create(
             input_file_id=input_file_id,
             endpoint=BATCH_URL,
+            # a str field: OpenAI's SDK types only "24h", other compatible servers take more
             completion_window=self.completion_window,  # type: ignore[arg-type]
             metadata=metadata,
         )

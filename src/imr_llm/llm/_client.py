@@ -30,7 +30,7 @@ import openai
 try:  # instructor >= 1.11 moved its exceptions to instructor.core
     from instructor.core import IncompleteOutputException, InstructorRetryException
 except ImportError:  # pragma: no cover - older instructor
-    from instructor.exceptions import (  # type: ignore[no-redef]
+    from instructor.exceptions import (
         IncompleteOutputException,
         InstructorRetryException,
     )
@@ -180,8 +180,8 @@ class InstructorModel(Model):
                 "the redacted values were restored"
             ) from None
         except ModelError as exc:
-            exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]
-            self._report(exc.usage)  # type: ignore[attr-defined]
+            exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]  # ad hoc; read with getattr
+            self._report(exc.usage)  # type: ignore[attr-defined]  # set just above
             raise
         usage = self._usage(tally, started)
         self._report(usage)
@@ -192,6 +192,7 @@ class InstructorModel(Model):
                 prompt_tokens=tally.prompt_tokens,
                 completion_tokens=tally.completion_tokens,
             )
+        # Completion is parametrized at runtime with the response model class (a variable)
         return Completion[response_model](value=value, usage=usage)  # type: ignore[valid-type]
 
     def label_probs(
@@ -220,8 +221,8 @@ class InstructorModel(Model):
                 **extra,
             )
         except ModelError as exc:
-            exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]
-            self._report(exc.usage)  # type: ignore[attr-defined]
+            exc.usage = self._usage(tally, started)  # type: ignore[attr-defined]  # ad hoc; read with getattr
+            self._report(exc.usage)  # type: ignore[attr-defined]  # set just above
             raise
         usage = self._usage(tally, started)
         self._report(usage)
@@ -274,6 +275,7 @@ class InstructorModel(Model):
             latency_s=time.perf_counter() - started,
         )
         self._report(usage)
+        # Completion is parametrized at runtime with the response model class (a variable)
         return key, Completion[response_model](value=value, usage=usage, cached=True)  # type: ignore[valid-type]
 
     # -- internals -----------------------------------------------------------------------

@@ -60,7 +60,8 @@ def top_logprobs(response: Any) -> list[tuple[str, float]]:
 
 def label_model(labels: Sequence[str]) -> type[Contract]:
     """A one-field response model `{"answer": <one of labels>}` for sampling."""
-    choice = Literal[tuple(labels)]  # type: ignore[valid-type]
+    # a Literal built at runtime from `labels`: a value for pydantic, not a static type
+    choice: Any = Literal[tuple(labels)]
     return create_model("LabelAnswer", __base__=Contract, answer=(choice, ...))
 
 

@@ -82,6 +82,7 @@ class Model(ABC):
                 messages, response_model, max_tokens=20, temperature=1.0, **_seed_kw(self, seed)
             )
             usage, cached = usage + done.usage, cached and done.cached
+            # `answer` is the field label_model() builds at runtime
             answers.append(str(done.value.answer))  # type: ignore[attr-defined]
         return Completion[LabelProbs](
             value=from_samples(answers, labels), usage=usage, cached=cached

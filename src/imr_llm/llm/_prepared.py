@@ -24,16 +24,18 @@ T = TypeVar("T", bound=BaseModel)
 @lru_cache(maxsize=4096)
 def prepared(response_model: type[T]) -> type[T]:
     """`response_model` as instructor's `ResponseSchema` wrapper, its default JSON schema cached."""
-    wrapped: Any = instructor.openai_schema(response_model)
+    wrapped = instructor.openai_schema(response_model)
     frozen = json.dumps(wrapped.model_json_schema())
     compute = wrapped.model_json_schema
 
     def model_json_schema(*args: Any, **kwargs: Any) -> dict[str, Any]:
         if args or kwargs:  # anything but the default schema is computed as before
             return compute(*args, **kwargs)
-        return json.loads(frozen)  # a fresh copy: callers may edit what they get
+        schema: dict[str, Any] = json.loads(frozen)  # a fresh copy: callers may edit it
+        return schema
 
-    wrapped.model_json_schema = model_json_schema
+    patched: Any = wrapped  # replacing a classmethod on the class is not a typed operation
+    patched.model_json_schema = model_json_schema
     return wrapped
 
 

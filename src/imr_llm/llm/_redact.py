@@ -162,6 +162,7 @@ class Redactor:
 
         def swap(match: re.Match[str]) -> str:
             token = mapping[match.group(0)]
+            # the mapping's values are placeholders: fullmatch always matches
             counts[PLACEHOLDER.fullmatch(token).group(1)] += 1  # type: ignore[union-attr]
             return token
 

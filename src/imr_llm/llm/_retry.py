@@ -79,7 +79,7 @@ class _Wait:
         cap = self._policy.wait_max_s
         if asked is not None:
             return min(asked, cap)
-        base = self._policy.wait_s * 2 ** (state.attempt_number - 1)
+        base: float = self._policy.wait_s * 2 ** (state.attempt_number - 1)
         return min(base + random.uniform(0, self._policy.wait_s), cap)
 
 

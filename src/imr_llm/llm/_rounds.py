@@ -83,8 +83,9 @@ class BatchRounds:
             api_key=options.api_key or model.api_key,
             mode=options.mode,
             poll_s=options.poll_s,
-            **({"sleep": options.sleep} if options.sleep else {}),
         )
+        if options.sleep:
+            self.endpoint.sleep = options.sleep
 
     # -- rounds on disk ------------------------------------------------------------------
     def _state_path(self, number: int) -> Path:
@@ -180,6 +181,7 @@ def batch_model_for(model: InstructorModel, rounds: BatchRounds) -> InstructorMo
     the answer store is the cache, and usage is counted as online)."""
     batch_model = copy.copy(model)
     batch_model.cache = None
+    # the transport stands in for the OpenAI client (duck-typed: chat.completions.create)
     batch_model._client = rounds.transport  # type: ignore[assignment]
     batch_model._lock = threading.Lock()
     return batch_model

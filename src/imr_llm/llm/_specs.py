@@ -63,5 +63,6 @@ def parse_spec(spec: str) -> ModelSpec:
             )
         return ModelSpec("url", model, base_url=base, raw=text)
     if prefix in ("openai", "local") and rest:
+        # prefix is one of the ModelSpec kinds (checked on the line above); a str to mypy
         return ModelSpec(prefix, rest, raw=text)  # type: ignore[arg-type]
     raise ModelConfigError(f"unknown model spec {mask_spec(text)!r}; use one of: {SPEC_FORMS}")

@@ -264,14 +264,14 @@ def document_signals(doc: Document) -> dict[DocumentClass, tuple[int, list[int]]
 
 def _labelled(doc: Document, label: re.Pattern[str]) -> list[tuple[str, int]]:
     """Dates written right after `label` (ISO strings) with their line numbers."""
-    out = []
+    out: list[tuple[str, int]] = []
     for line in doc.lines:
         text = line.text
         for m in label.finditer(text):
             tail = text[m.end() : m.end() + 40]
-            dates = [d for d in find_dates(tail) if d.date and d.start <= 16]
+            dates = [d.date for d in find_dates(tail) if d.date and d.start <= 16]
             if dates:
-                out.append((dates[0].date.isoformat(), line.number))  # type: ignore[union-attr]
+                out.append((dates[0].isoformat(), line.number))
     return out
 
 

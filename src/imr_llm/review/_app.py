@@ -32,7 +32,7 @@ from starlette.responses import (
 )
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from imr_llm._errors import ImrLlmError, InputError
 from imr_llm.drafting import PromptSet, draft_item, draft_letter, load_prompts
@@ -155,14 +155,14 @@ class _Headers:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_headers(message: dict[str, Any]) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers += [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
                 message["headers"] = headers
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)  # type: ignore[arg-type]
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(bench: Workbench, *, allowed_hosts: Sequence[str] = LOOPBACK_HOSTS) -> Starlette:

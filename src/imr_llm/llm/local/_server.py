@@ -255,6 +255,7 @@ def ensure_running(
             file=sys.stderr,
         )
         path = model_path_fn() if callable(model_path_fn) else Path(str(model_path_fn))
+        # start_kwargs are start()'s keyword options, passed through untyped (object)
         return start(model, path, cache_dir, started_by="demand", **start_kwargs)  # type: ignore[arg-type]
 
 
