@@ -118,11 +118,31 @@ class Router:
         return cls(table, compile_all(table.service), compile_all(table.body))
 
     def service_of(self, request: str) -> tuple[str, str | None]:
+        """The service type a request asks for: read from its head, the words before a
+        context clause ('... following knee arthroscopy', '... to evaluate for a tear',
+        '(non-surgical)'), else from the whole request. A device or unit whose context is a
+        surgery is a service associated with it."""
         text = request.lower()
+        cut = next((m.start() for m in _CONTEXT.finditer(text) if m.start() > 0), len(text))
+        head, context = text[:cut], text[cut:]
+        found = self._first(head) if head.strip() else None
+        if found is None:
+            return self._first(text) or ("*", None)
+        if found[0] == "dme" and context and self._is_surgery(context):
+            return "associated", found[1]
+        return found
+
+    def _first(self, text: str) -> tuple[str, str] | None:
         for sid, pattern in self.services:
             if m := pattern.search(text):
                 return sid, m.group(0)
-        return "*", None
+        return None
+
+    def _is_surgery(self, text: str) -> bool:
+        text = re.sub(r"\bnon-?\s?(surgical|operative)\b", " ", text)
+        return any(sid == "surgery" and p.search(text) for sid, p in self.services) or bool(
+            _POSTSURGICAL.search(text)
+        )
 
     def body_parts(self, text: str) -> list[str]:
         low = text.lower()
@@ -152,6 +172,14 @@ class Router:
                 service=service, body_parts=bodies, phase=phase, matched=matched, route=route
             )
         raise GuidelineLibraryError("routing table has no route for this request (add '*')")
+
+
+_CONTEXT = re.compile(
+    r"\(|\b(following|after|post(?![-\s]?op)|for|regarding|re:|to (evaluate|assess|determine|"
+    r"rule out|avoid|confirm)|prior to|before|in lieu of|instead of|status post|s/p|due to|"
+    r"secondary to|while on|possible)\b"
+)
+"""Where a request's context starts: the procedure, condition or purpose it is for or after."""
 
 
 def routes_file() -> Path:
