@@ -13,6 +13,8 @@ from pydantic import BaseModel
 
 from imr_llm.drafting._models import CaseSummary, ItemDraft, LetterDraft
 from imr_llm.evals._case_meta import SyntheticCase
+from imr_llm.evals._config import EvalConfig
+from imr_llm.evals._eval_results import EvalResults
 from imr_llm.guidelines._models import Excerpt
 from imr_llm.letters._models import DecisionLetter
 from imr_llm.records._models import CaseFile
@@ -25,6 +27,8 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "item_draft": ItemDraft,
     "letter_draft": LetterDraft,
     "synthetic_case": SyntheticCase,
+    "eval_config": EvalConfig,  # a run's config.json
+    "eval_results": EvalResults,  # a run's metrics.json
     "guideline_excerpt": Excerpt,
     "review_export": ReviewExport,
 }

@@ -7,11 +7,13 @@ imr-llm eval compare RUN_A RUN_B ... [--out DIR] [--fail-if "delta.decision_kapp
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, get_type_hints
 
 import typer
 
@@ -23,6 +25,9 @@ from imr_llm.cli._modelopts import (
     build_model,
     model_flags,
 )
+
+if TYPE_CHECKING:
+    from imr_llm.evals import EvalRun
 
 
 class TaskName(StrEnum):
@@ -114,20 +119,18 @@ FailIfOpt = Annotated[
 ]
 
 
-def _echo_run(run: object) -> None:
-    from imr_llm.evals import EvalRun
-    from imr_llm.evals._report_md import fmt, headline_rows
+def _echo_run(run: EvalRun) -> None:
+    from imr_llm.evals._reports import fmt, headline_rows, interval
 
-    assert isinstance(run, EvalRun)
     for variant in run.variants:
-        m = variant.metrics
+        m = variant.results
         typer.echo(
-            f"{variant.name}: {m['n_samples']} samples ({m['n_errors']} errors) -> "
+            f"{variant.name}: {m.n_samples} samples ({m.n_errors} errors) -> "
             f"{variant.directory / 'metrics.json'}"
         )
-        for _, label, value, interval in headline_rows(m):
-            shown = f" [{interval['low']:.3f}, {interval['high']:.3f}]" if interval else ""
-            typer.echo(f"  {label}: {fmt(value)}{shown}")
+        for row in headline_rows(m.metrics, m.intervals):
+            shown = f" {interval(row.interval)}" if row.interval else ""
+            typer.echo(f"  {row.label}: {fmt(row.value)}{shown}")
     if run.comparison is not None:
         typer.echo(f"comparison -> {run.out / 'report.html'}")
 
@@ -165,48 +168,50 @@ RationaleOpt = Annotated[
 ]
 
 
-def eval_options(
-    task: TaskOpt = TaskName.draft,
-    dataset: DatasetOpt = None,
-    model: ModelOpt = None,
-    out: OutOpt = None,
-    prompts: PromptsOpt = None,
-    max_concurrency: ConcurrencyOpt = 1,
-    resume: ResumeOpt = False,
-    overwrite: OverwriteOpt = False,
-    no_cache: NoCacheOpt = False,
-    limit: LimitOpt = None,
-    n_boot: BootOpt = 1000,
-    seed: SeedOpt = 0,
-    strict: StrictOpt = False,
-    no_floor: NoFloorOpt = False,
-    no_holdout: NoHoldoutOpt = False,
-    quiet: QuietOpt = False,
-    fail_if: FailIfOpt = None,
-    threshold: ThresholdOpt = None,
-    precedents: PrecedentsOpt = None,
-    rationale: RationaleOpt = RationaleName.model,
-    allow_remote: AllowRemoteOpt = None,
-    redact: RedactOpt = False,
-    max_calls: MaxCallsOpt = None,
-    max_failed: MaxFailedOpt = 0.0,
-    batch: BatchOpt = False,
-    batch_mode: BatchModeOpt = BatchModeName.api,
-    batch_poll_s: BatchPollOpt = 30.0,
-) -> dict[str, Any]:
-    """The eval options, declared once: `eval` (callback) and `eval run` share this signature."""
-    return dict(locals())
+@dataclass(frozen=True)
+class EvalArgs:
+    """The eval options, declared once: `eval` (callback) and `eval run` take these fields as
+    their parameters (`_with_options`), and `_run` reads them back as one typed object."""
+
+    task: TaskOpt = TaskName.draft
+    dataset: DatasetOpt = None
+    model: ModelOpt = None
+    out: OutOpt = None
+    prompts: PromptsOpt = None
+    max_concurrency: ConcurrencyOpt = 1
+    resume: ResumeOpt = False
+    overwrite: OverwriteOpt = False
+    no_cache: NoCacheOpt = False
+    limit: LimitOpt = None
+    n_boot: BootOpt = 1000
+    seed: SeedOpt = 0
+    strict: StrictOpt = False
+    no_floor: NoFloorOpt = False
+    no_holdout: NoHoldoutOpt = False
+    quiet: QuietOpt = False
+    fail_if: FailIfOpt = None
+    threshold: ThresholdOpt = None
+    precedents: PrecedentsOpt = None
+    rationale: RationaleOpt = RationaleName.model
+    allow_remote: AllowRemoteOpt = None
+    redact: RedactOpt = False
+    max_calls: MaxCallsOpt = None
+    max_failed: MaxFailedOpt = 0.0
+    batch: BatchOpt = False
+    batch_mode: BatchModeOpt = BatchModeName.api
+    batch_poll_s: BatchPollOpt = 30.0
 
 
 def _with_options(fn: Callable[..., None], *, context: bool) -> Callable[..., None]:
-    """`fn` with the parameters of `eval_options` (after a typer.Context if `context`)."""
-    hints = get_type_hints(eval_options, include_extras=True)
+    """`fn` with the fields of `EvalArgs` as its parameters (after a typer.Context if
+    `context`)."""
+    hints = get_type_hints(EvalArgs, include_extras=True)
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = [
-        p.replace(annotation=hints[p.name])
-        for p in inspect.signature(eval_options).parameters.values()
+        inspect.Parameter(f.name, kind, default=f.default, annotation=hints[f.name])
+        for f in dataclasses.fields(EvalArgs)
     ]
     if context:
-        kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
         params.insert(0, inspect.Parameter("ctx", kind, annotation=typer.Context))
     # inspect (and so typer) reads __signature__, which functions do not declare
     fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -214,32 +219,32 @@ def _with_options(fn: Callable[..., None], *, context: bool) -> Callable[..., No
     return fn
 
 
-def _run(opts: dict[str, Any]) -> None:
+def _run(args: EvalArgs) -> None:
     from imr_llm.evals import run_eval
     from imr_llm.evals._baselines import is_baseline
     from imr_llm.evals._batch import BatchOptions
-    from imr_llm.evals._gates import parse_gate
-    from imr_llm.evals._runner import check_failed_share
+    from imr_llm.evals._config import DraftOptions
+    from imr_llm.evals._gates import parse_gates
 
-    dataset, model, out = opts["dataset"], opts["model"], opts["out"]
-    missing = [n for n, v in (("--dataset", dataset), ("--model", model), ("--out", out)) if not v]
-    if missing:
-        raise InputError(f"eval needs {', '.join(missing)} (see imr-llm eval --help)")
-    fail_if = opts["fail_if"] or []
-    for gate in fail_if:
-        parse_gate(gate)  # bad syntax fails before any work
-    draft_options: dict[str, Any] = {"rationale": opts["rationale"].value}
-    if opts["threshold"] is not None:
-        draft_options["threshold"] = opts["threshold"]
-    if opts["precedents"] is not None:
-        draft_options["precedents"] = str(opts["precedents"])
+    dataset, model, out = args.dataset, args.model, args.out
+    if not dataset or not model or not out:
+        given = (("--dataset", dataset), ("--model", model), ("--out", out))
+        missing = ", ".join(name for name, value in given if not value)
+        raise InputError(f"eval needs {missing} (see imr-llm eval --help)")
+    fail_if = args.fail_if or []
+    parse_gates(fail_if, task=args.task.value)  # bad gates fail before any work
+    draft_options = DraftOptions(
+        rationale=args.rationale.value,
+        threshold=args.threshold,
+        precedents=str(args.precedents) if args.precedents is not None else None,
+    )
     llm: object = model
     if not is_baseline(model):  # built here so that the endpoint is named before any call
         flags = model_flags(
-            no_cache=opts["no_cache"],
-            allow_remote=opts["allow_remote"],
-            redact=opts["redact"],
-            max_calls=opts["max_calls"],
+            no_cache=args.no_cache,
+            allow_remote=args.allow_remote,
+            redact=args.redact,
+            max_calls=args.max_calls,
         )
         llm = build_model(model, audit=Path(out) / "audit.jsonl", **flags)
         if hasattr(llm, "name"):  # the run records the spec as given (`local`), secrets masked
@@ -248,43 +253,33 @@ def _run(opts: dict[str, Any]) -> None:
             llm.name = mask_spec(model)
     run = run_eval(
         dataset,
-        task=opts["task"].value,
+        task=args.task.value,
         model=llm,  # type: ignore[arg-type]  # the spec string or the Model built from it
         out=out,
-        prompts=opts["prompts"] or [],
-        max_concurrency=opts["max_concurrency"],
-        resume=opts["resume"],
-        overwrite=opts["overwrite"],
-        cache=not opts["no_cache"],
-        limit=opts["limit"],
-        n_boot=opts["n_boot"],
-        seed=opts["seed"],
-        strict=opts["strict"],
-        floor=not opts["no_floor"],
-        holdout=not opts["no_holdout"],
-        progress=not opts["quiet"],
+        prompts=args.prompts or [],
+        max_concurrency=args.max_concurrency,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        cache=not args.no_cache,
+        limit=args.limit,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        strict=args.strict,
+        floor=not args.no_floor,
+        holdout=not args.no_holdout,
+        progress=not args.quiet,
+        fail_if=fail_if,
         draft_options=draft_options,
-        batch=(
-            BatchOptions(mode=opts["batch_mode"].value, poll_s=opts["batch_poll_s"])
-            if opts["batch"]
-            else None
-        ),
+        max_failed=args.max_failed,
+        batch=BatchOptions(mode=args.batch_mode.value, poll_s=args.batch_poll_s)
+        if args.batch
+        else None,
+        check=False,  # the figures and every gate's outcome are shown first
     )
     _echo_run(run)
-    outcomes = []
-    if fail_if:
-        from imr_llm.evals._gates import evaluate_gates
-
-        outcomes = evaluate_gates(
-            [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
-        )
-        for outcome in outcomes:
-            typer.echo(outcome.describe())
-    check_failed_share(run, opts["max_failed"])  # failed samples (4, or 3) before a gate (1)
-    if outcomes:
-        from imr_llm.evals._gates import raise_on_failure
-
-        raise_on_failure(outcomes)
+    for outcome in run.gates:
+        typer.echo(outcome.describe())
+    run.check()  # failed samples (4, or 3) before a gate (1)
 
 
 def register(app: typer.Typer) -> None:
@@ -297,20 +292,21 @@ def register(app: typer.Typer) -> None:
 
     def eval_main(ctx: typer.Context, **opts: Any) -> None:
         """Run an eval: imr-llm eval --task draft --dataset PATH --model SPEC --out runs/NAME."""
+        args = EvalArgs(**opts)
         if ctx.invoked_subcommand is not None:
-            if any(opts[k] for k in ("dataset", "model", "out", "prompts", "fail_if")):
+            if args.dataset or args.model or args.out or args.prompts or args.fail_if:
                 raise InputError(
                     f"put the options after the subcommand: imr-llm eval {ctx.invoked_subcommand}"
                 )
             return
-        if not (opts["dataset"] or opts["model"] or opts["out"]):
+        if not (args.dataset or args.model or args.out):
             typer.echo(ctx.get_help())
             raise typer.Exit(2)
-        _run(opts)
+        _run(args)
 
     def eval_run(**opts: Any) -> None:
         """The same as `imr-llm eval --task ...`, spelled as a subcommand."""
-        _run(opts)
+        _run(EvalArgs(**opts))
 
     eval_app.callback(invoke_without_command=True)(_with_options(eval_main, context=True))
     eval_app.command("run")(_with_options(eval_run, context=False))
@@ -394,19 +390,16 @@ def register(app: typer.Typer) -> None:
         fail_if: FailIfOpt = None,
     ) -> None:
         """Metric deltas (paired bootstrap) between runs and the decisions that flipped."""
-        from imr_llm.evals import compare_runs
-        from imr_llm.evals._compare import compare_gates, load_run
-        from imr_llm.evals._gates import parse_gate, raise_on_failure
+        from imr_llm.evals._compare import compare
+        from imr_llm.evals._gates import raise_on_failure
         from imr_llm.evals._report_md import comparison_markdown
 
-        for gate in fail_if or []:
-            parse_gate(gate)  # bad syntax fails before any work
-        comparison = compare_runs(runs, out=out, n_boot=n_boot, seed=seed)
-        typer.echo(comparison_markdown(comparison))
-        if fail_if:
-            outcomes = compare_gates(comparison, [load_run(r)[0] for r in runs], fail_if)
-            for outcome in outcomes:
-                typer.echo(outcome.describe())
-            raise_on_failure(outcomes)
+        comparison, outcomes = compare(
+            runs, out=out, n_boot=n_boot, seed=seed, fail_if=fail_if or []
+        )
+        typer.echo(comparison_markdown(comparison, gates=False))
+        for outcome in outcomes:
+            typer.echo(outcome.describe())
+        raise_on_failure(outcomes)
 
     app.add_typer(eval_app, name="eval")

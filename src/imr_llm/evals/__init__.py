@@ -8,16 +8,21 @@
                  fail_if=["delta.decision_kappa<0"])
 
 Modules: `_samples` (datasets -> samples), `_predictors` / `_baselines` (what predicts),
-`_runner` (threads, append-only results, resume), `_scoring` / `_keyfacts` / `_metrics` /
-`_bootstrap` (scores, aggregates, intervals), `_report_md` / `_report_html` / `_svg`
-(reports), `_compare` and `_gates` (compare runs, `--fail-if`). Definitions of every metric
-and of the baselines are in the docstrings of those modules.
+`_config` (`EvalConfig`: config.json), `_runner` (threads, append-only results, resume),
+`_registry` (the metric registry: `@scorer` / `@metric`) and `_catalog` (every built-in
+metric), `_scoring` / `_keyfacts` / `_metrics` / `_bootstrap` (scores, aggregates, intervals),
+`_eval_results` (`EvalResults`: metrics.json), `_report_md` / `_report_html` / `_svg` (reports,
+from the jinja2 templates in `templates/`), `_compare` and `_gates` (compare runs,
+`--fail-if`). Definitions of every metric and of the baselines are in the docstrings of
+`_catalog` and `_baselines`.
 """
 
 from imr_llm.evals._baselines import BASELINES, ExtractiveBaseline, MajorityBaseline
 from imr_llm.evals._bootstrap import bootstrap, paired_bootstrap
 from imr_llm.evals._case_meta import GoldItem, KeyFacts, PlantedNoise, SyntheticCase
 from imr_llm.evals._compare import compare_runs, load_run
+from imr_llm.evals._config import DraftOptions, EvalConfig
+from imr_llm.evals._eval_results import EvalResults
 from imr_llm.evals._gates import Gate, GateResult, check_gates, parse_gate
 from imr_llm.evals._keyfacts import count_facts, recall_precision, summary_key_facts
 from imr_llm.evals._metrics import (
@@ -28,6 +33,7 @@ from imr_llm.evals._metrics import (
     confusion_matrix,
     decision_metrics,
 )
+from imr_llm.evals._registry import Metric, ResultSet, metric, registered, scorer
 from imr_llm.evals._results import SampleResult, read_results
 from imr_llm.evals._runner import EvalRun, VariantRun, build_metrics, run_eval
 from imr_llm.evals._samples import Dataset, Sample, load_dataset
@@ -37,6 +43,9 @@ from imr_llm.evals._text import rouge_l_f1
 __all__ = [
     "BASELINES",
     "Dataset",
+    "DraftOptions",
+    "EvalConfig",
+    "EvalResults",
     "EvalRun",
     "ExtractiveBaseline",
     "Gate",
@@ -44,7 +53,9 @@ __all__ = [
     "GoldItem",
     "KeyFacts",
     "MajorityBaseline",
+    "Metric",
     "PlantedNoise",
+    "ResultSet",
     "Sample",
     "SampleResult",
     "SyntheticCase",
@@ -63,12 +74,15 @@ __all__ = [
     "decision_metrics",
     "load_dataset",
     "load_run",
+    "metric",
     "paired_bootstrap",
     "parse_gate",
     "read_results",
     "recall_precision",
+    "registered",
     "result_for",
     "rouge_l_f1",
     "run_eval",
+    "scorer",
     "summary_key_facts",
 ]

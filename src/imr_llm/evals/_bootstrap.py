@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TypedDict
 
 from imr_llm.evals._metrics import headline
 from imr_llm.evals._results import SampleResult
@@ -21,6 +21,17 @@ DEFAULT_SEED = 0
 LEVEL = 0.95
 
 Metrics = Callable[[Sequence[SampleResult]], dict[str, float | None]]
+
+
+class PairedDelta(TypedDict):
+    """One headline metric of two runs on their shared samples: B - A and its interval."""
+
+    a: float | None
+    b: float | None
+    delta: float | None
+    low: float | None
+    high: float | None
+    n_shared: int
 
 
 def quantile(sorted_values: Sequence[float], q: float) -> float:
@@ -79,14 +90,14 @@ def paired_bootstrap(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
     level: float = LEVEL,
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, PairedDelta]:
     """Delta (B - A) of each headline metric on the samples both runs scored, with a paired
     percentile interval. Returns {metric: {a, b, delta, low, high, n_shared}}."""
     by_id_b = {r.sample_id: r for r in results_b}
     shared = [r for r in results_a if r.sample_id in by_id_b]
     pairs_by_case: dict[str, list[tuple[SampleResult, SampleResult]]] = {}
-    for r in shared:
-        pairs_by_case.setdefault(r.case_id, []).append((r, by_id_b[r.sample_id]))
+    for a in shared:
+        pairs_by_case.setdefault(a.case_id, []).append((a, by_id_b[a.sample_id]))
     clusters = [pairs_by_case[case] for case in sorted(pairs_by_case)]
     point_a = headline(shared, task)
     point_b = headline([by_id_b[a.sample_id] for a in shared], task)
@@ -97,17 +108,17 @@ def paired_bootstrap(
         ha = headline([a for a, _ in drawn], task)
         hb = headline([b for _, b in drawn], task)
         for name in draws:
-            da, db = ha[name], hb[name]
-            if da is not None and db is not None:
-                draws[name].append(db - da)
-    out: dict[str, dict[str, Any]] = {}
+            value_a, value_b = ha[name], hb[name]
+            if value_a is not None and value_b is not None:
+                draws[name].append(value_b - value_a)
+    out: dict[str, PairedDelta] = {}
     for name in point_a:
-        a, b = point_a[name], point_b[name]
+        value_a, value_b = point_a[name], point_b[name]
         interval = _interval(draws[name], level)
         out[name] = {
-            "a": a,
-            "b": b,
-            "delta": (b - a) if a is not None and b is not None else None,
+            "a": value_a,
+            "b": value_b,
+            "delta": value_b - value_a if value_a is not None and value_b is not None else None,
             "low": interval["low"] if interval else None,
             "high": interval["high"] if interval else None,
             "n_shared": len(shared),

@@ -84,14 +84,14 @@ def calibrate(positive: Sequence[bool], scores: Sequence[float]) -> Calibration:
 def calibration_of_run(run_dir: str | Path) -> Calibration:
     """Calibration of a finished draft run, from its results (errors left out)."""
     from imr_llm._errors import InputError
-    from imr_llm.evals._metrics import _probabilities
+    from imr_llm.evals._registry import ResultSet
     from imr_llm.evals._results import latest_results, read_results
 
     results_path = Path(run_dir) / "results.jsonl"
     if not results_path.is_file():
         raise InputError("not an eval run (no results.jsonl)", path=run_dir)
     results = [r for r in latest_results(read_results(results_path)).values() if r.ok]
-    positive, scores = _probabilities(results)
+    positive, scores = ResultSet(results).probabilities
     if not scores or all(positive) or not any(positive):
         raise InputError(
             "no drafted P(Overturned) with both decisions in gold to calibrate on", path=run_dir

@@ -10,17 +10,79 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from imr_llm._errors import InputError
-from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, paired_bootstrap
-from imr_llm.evals._gates import GateResult, evaluate_gates, parse_gate, raise_on_failure
+from imr_llm.evals._bootstrap import (
+    DEFAULT_N_BOOT,
+    DEFAULT_SEED,
+    LEVEL,
+    PairedDelta,
+    paired_bootstrap,
+)
+from imr_llm.evals._gates import GateResult, evaluate_gates, parse_gates, raise_on_failure
 from imr_llm.evals._results import SampleResult
 from imr_llm.evals._runinfo import write_json
 from imr_llm.evals._stream import latest_offsets, slim_results
 
+RunJson = dict[str, Any]
+"""A run's metrics.json as read back: plain JSON (a run written by an older version may lack
+fields that `EvalResults` has now, so it is not validated)."""
 
-def load_run(directory: str | Path) -> tuple[dict[str, Any], list[SampleResult]]:
+
+class FlippedDecision(TypedDict):
+    sample_id: str
+    request: str | None
+    gold: str | None
+    a: str | None
+    b: str | None
+    b_correct: bool
+
+
+class RunDelta(TypedDict):
+    """A later run against the reference, on the samples both scored."""
+
+    run: str
+    against: str
+    n_shared: int
+    metrics: dict[str, PairedDelta]
+    n_flipped: int
+    flipped: list[FlippedDecision]
+
+
+class ComparedRun(TypedDict):
+    name: str
+    directory: str
+    model: str | None
+    variant: str | None
+    prompts_version: str | None
+    n_samples: int | None
+    metrics: RunJson
+    intervals: RunJson
+    usage: RunJson
+
+
+class ComparisonBootstrap(TypedDict):
+    n_boot: int
+    seed: int
+    level: float
+    unit: Literal["case"]
+    paired: bool
+
+
+class Comparison(TypedDict):
+    """comparison.json."""
+
+    task: str
+    reference: str
+    runs: list[ComparedRun]
+    deltas: list[RunDelta]
+    bootstrap: ComparisonBootstrap
+    gates: NotRequired[list[str]]
+    """Every gate's outcome (`GateResult.describe`), when gates were given."""
+
+
+def load_run(directory: str | Path) -> tuple[RunJson, list[SampleResult]]:
     """A run's metrics.json and its latest successful result per sample."""
     root = Path(directory)
     metrics_path = root / "metrics.json"
@@ -36,7 +98,7 @@ def load_run(directory: str | Path) -> tuple[dict[str, Any], list[SampleResult]]
     return metrics, results
 
 
-def _names(directories: Sequence[Path], metrics: Sequence[dict[str, Any]]) -> list[str]:
+def _names(directories: Sequence[Path], metrics: Sequence[RunJson]) -> list[str]:
     names: list[str] = []
     for directory, m in zip(directories, metrics, strict=True):
         base = m.get("variant") or directory.resolve().name or str(m.get("model"))
@@ -48,10 +110,12 @@ def _names(directories: Sequence[Path], metrics: Sequence[dict[str, Any]]) -> li
     return names
 
 
-def flipped_decisions(a: Sequence[SampleResult], b: Sequence[SampleResult]) -> list[dict[str, Any]]:
+def flipped_decisions(
+    a: Sequence[SampleResult], b: Sequence[SampleResult]
+) -> list[FlippedDecision]:
     """Shared samples whose predicted decision differs between the two runs."""
     by_id = {r.sample_id: r for r in b}
-    flips = []
+    flips: list[FlippedDecision] = []
     for ra in a:
         rb = by_id.get(ra.sample_id)
         if rb is None or ra.predicted_decision == rb.predicted_decision:
@@ -76,9 +140,24 @@ def compare_runs(
     n_boot: int = DEFAULT_N_BOOT,
     seed: int = DEFAULT_SEED,
     fail_if: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> Comparison:
     """Compare runs (the first is the reference). Raises GateFailed when a gate fails, after
     writing the comparison."""
+    comparison, outcomes = compare(runs, out=out, n_boot=n_boot, seed=seed, fail_if=fail_if)
+    raise_on_failure(outcomes)
+    return comparison
+
+
+def compare(
+    runs: Sequence[str | Path],
+    *,
+    out: str | Path | None = None,
+    n_boot: int = DEFAULT_N_BOOT,
+    seed: int = DEFAULT_SEED,
+    fail_if: Sequence[str] = (),
+) -> tuple[Comparison, list[GateResult]]:
+    """`compare_runs` without raising: the comparison (written under `out`, gates included)
+    and the outcome of every gate, failed or not."""
     if len(runs) < 2:
         raise InputError("compare needs at least two run directories")
     directories = [Path(r) for r in runs]
@@ -88,9 +167,10 @@ def compare_runs(
     if len(tasks) != 1:
         raise InputError(f"runs are of different tasks: {', '.join(sorted(map(str, tasks)))}")
     task = str(tasks.pop())
+    parse_gates(fail_if, task=task, deltas=True)  # bad gates fail before the bootstrap
     names = _names(directories, metrics)
     ref_results = loaded[0][1]
-    deltas = []
+    deltas: list[RunDelta] = []
     for (_, results), name in zip(loaded[1:], names[1:], strict=True):
         paired = paired_bootstrap(ref_results, results, task, n_boot=n_boot, seed=seed)
         flips = flipped_decisions(ref_results, results) if task == "draft" else []
@@ -104,7 +184,7 @@ def compare_runs(
                 "flipped": flips,
             }
         )
-    comparison = {
+    comparison: Comparison = {
         "task": task,
         "reference": names[0],
         "runs": [
@@ -141,18 +221,18 @@ def compare_runs(
         write_json(out_dir / "comparison.json", comparison)
         (out_dir / "report.md").write_text(comparison_markdown(comparison), "utf-8")
         write_comparison_html(out_dir, comparison)
-    raise_on_failure(outcomes)
-    return comparison
+    return comparison, outcomes
 
 
 def compare_gates(
-    comparison: dict[str, Any], metrics: Sequence[dict[str, Any]], gates: Sequence[str]
+    comparison: Comparison, metrics: Sequence[RunJson], gates: Sequence[str]
 ) -> list[GateResult]:
     """Evaluate gates without raising: plain gates apply to every run, `delta.<metric>`
     gates to each later run's delta against the reference."""
     names = [r["name"] for r in comparison["runs"]]
-    plain = [g for g in gates if not parse_gate(g).path.startswith("delta.")]
-    delta = [g for g in gates if parse_gate(g).path.startswith("delta.")]
+    parsed = parse_gates(gates, task=comparison["task"], deltas=True)
+    plain = [g.text for g in parsed if not g.path.startswith("delta.")]
+    delta = [g.text for g in parsed if g.path.startswith("delta.")]
     outcomes = evaluate_gates(metrics, plain, names=names) if plain else []
     if delta:
         delta_runs = [

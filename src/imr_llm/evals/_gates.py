@@ -7,6 +7,10 @@ metrics.json; a bare name is looked up at the top level first, then under `metri
 starting with `delta.` reads the delta of each later run against the first (e.g.
 "delta.decision_kappa<-0.05"). A metric that is undefined (null) fails its gate; an unknown
 metric name is bad input (exit 2). Failed gates raise `GateFailed` (exit 1).
+
+Names are checked before any work (`parse_gates`) against the metric registry (`_registry`) and
+the fixed fields of metrics.json (`EvalResults`, its usage and the task's metric blocks); a
+`delta.` gate must name a registered headline metric of the task (only those have deltas).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ from __future__ import annotations
 import math
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from imr_llm._errors import GateFailed, InputError
+from imr_llm.evals._eval_results import DraftBlocks, EvalResults, SummaryBlocks, UsageMetrics
+from imr_llm.evals._registry import get, registered
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -62,17 +67,65 @@ def parse_gate(text: str) -> Gate:
     return Gate(match["path"].strip(), match["op"], threshold, text.strip())
 
 
-def _walk(data: Any, path: str) -> Any:
+DELTA = "delta."
+
+
+def _known_names(task: str) -> set[str]:
+    blocks = DraftBlocks if task == "draft" else SummaryBlocks
+    return (
+        set(EvalResults.model_fields)
+        | set(UsageMetrics.model_fields)
+        | set(blocks.model_fields)
+        | {m.name for m in registered(task)}
+    )
+
+
+def _check_name(gate: Gate, task: str, *, deltas: bool) -> None:
+    headline = [m.name for m in registered(task, headline=True)]
+    if gate.path.startswith(DELTA):
+        name = gate.path[len(DELTA) :]
+        if not deltas:
+            raise InputError(f"bad --fail-if {gate.text!r}: delta gates are for `eval compare`")
+        if name not in headline:
+            raise InputError(
+                f"bad --fail-if {gate.text!r}: no delta for {name!r} (headline metrics of a "
+                f"{task} run: {', '.join(headline)})"
+            )
+        return
+    first = gate.path.split(".")[0]
+    if first in _known_names(task):
+        return
+    other = get(first)
+    if other is not None:
+        raise InputError(
+            f"bad --fail-if {gate.text!r}: {first} is a {other.task} metric, this is a {task} run"
+        )
+    raise InputError(
+        f"unknown metric {gate.path!r} in --fail-if (headline metrics of a {task} run: "
+        f"{', '.join(headline)}; or a dotted path into metrics.json)"
+    )
+
+
+def parse_gates(gates: Sequence[str], *, task: str, deltas: bool = False) -> list[Gate]:
+    """Parse `gates` and check their names for a `task` run (`deltas`: in `eval compare`);
+    raises InputError (exit 2) before any work."""
+    parsed = [parse_gate(g) for g in gates]
+    for gate in parsed:
+        _check_name(gate, task, deltas=deltas)
+    return parsed
+
+
+def _walk(data: object, path: str) -> object:
     node = data
     for part in path.split("."):
-        if isinstance(node, dict) and part in node:
+        if isinstance(node, Mapping) and part in node:
             node = node[part]
         else:
             return _MISSING
     return node
 
 
-def resolve(metrics: dict[str, Any], path: str) -> Any:
+def resolve(metrics: Mapping[str, object], path: str) -> object:
     """The value at `path` (see the module docstring); raises InputError if unknown."""
     for prefix in ("", "metrics.", "usage."):
         value = _walk(metrics, prefix + path)
@@ -81,7 +134,7 @@ def resolve(metrics: dict[str, Any], path: str) -> Any:
     raise InputError(f"unknown metric {path!r} in --fail-if")
 
 
-def evaluate(gate: Gate, metrics: dict[str, Any], run: str) -> GateResult:
+def evaluate(gate: Gate, metrics: Mapping[str, object], run: str) -> GateResult:
     value = resolve(metrics, gate.path)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
         raise InputError(f"metric {gate.path!r} is not a number")
@@ -91,7 +144,7 @@ def evaluate(gate: Gate, metrics: dict[str, Any], run: str) -> GateResult:
 
 
 def evaluate_gates(
-    runs: Sequence[dict[str, Any]],
+    runs: Sequence[Mapping[str, object]],
     gates: Sequence[str],
     *,
     names: Sequence[str] | None = None,
@@ -115,7 +168,7 @@ def raise_on_failure(outcomes: Sequence[GateResult]) -> list[GateResult]:
 
 
 def check_gates(
-    runs: Sequence[dict[str, Any]],
+    runs: Sequence[Mapping[str, object]],
     gates: Sequence[str],
     *,
     names: Sequence[str] | None = None,

@@ -11,6 +11,7 @@ from imr_llm._errors import InputError
 from imr_llm.drafting._models import CaseSummary, ItemDraft
 from imr_llm.drafting._prompts import PromptSet, load_prompts
 from imr_llm.evals._baselines import ExtractiveBaseline, MajorityBaseline, is_baseline
+from imr_llm.evals._config import DraftOptions
 from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, Task
 from imr_llm.llm._model import Completion, Model, Usage
@@ -74,15 +75,16 @@ class ModelPredictor:
         library: Any = None,
         *,
         holdout: bool = True,
-        draft_options: dict[str, Any] | None = None,
+        draft_options: DraftOptions | None = None,
     ) -> None:
         self.model = model
         self.holdout = holdout
-        self.draft_options = dict(draft_options or {})
-        if isinstance(self.draft_options.get("precedents"), str | Path):
+        options = draft_options or DraftOptions()
+        self.draft_options: dict[str, Any] = options.model_dump(exclude_none=True)
+        if options.precedents is not None:
             from imr_llm.precedents import load_precedents
 
-            self.draft_options["precedents"] = load_precedents(self.draft_options["precedents"])
+            self.draft_options["precedents"] = load_precedents(options.precedents)
         self.name = model.name
         self.prompts = prompts
         self.library = (
@@ -128,7 +130,7 @@ def make_predictor(
     cache: bool = True,
     library: Any = None,
     holdout: bool = True,
-    draft_options: dict[str, Any] | None = None,
+    draft_options: DraftOptions | None = None,
 ) -> Predictor:
     """A baseline for 'baseline/...' specs (no model is ever built for those), else a model
     from `imr_llm.llm.get_model(spec, cache=cache)` (or the `Model` given). An object with a

@@ -4,18 +4,22 @@ the lock that keeps two evals from writing one run directory at once."""
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import fcntl
 import json
 import os
-import platform
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
 
 from imr_llm._errors import InputError
+from imr_llm._models import Contract
 from imr_llm._private import open_private, private_dir, write_private
+
+if TYPE_CHECKING:
+    from imr_llm.evals._config import EvalConfig
 
 LOCK_NAME = ".imr-llm.lock"
 
@@ -23,8 +27,14 @@ LOCK_NAME = ".imr-llm.lock"
 RESUME_KEYS = ("task", "model", "prompts_version", "samples_fingerprint", "holdout")
 
 
-def git_commit(start: Path | None = None) -> dict[str, Any] | None:
-    """{'commit': sha, 'dirty': bool} of the git checkout holding this package, or None."""
+class GitInfo(Contract):
+    commit: str
+    dirty: bool
+
+
+def git_commit(start: Path | None = None) -> GitInfo | None:
+    """The commit (and whether the tree is dirty) of the git checkout holding this package, or
+    None."""
     where = start or Path(__file__).resolve().parent
     try:
         sha = subprocess.run(
@@ -41,23 +51,14 @@ def git_commit(start: Path | None = None) -> dict[str, Any] | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return {"commit": sha.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    return GitInfo(commit=sha.stdout.strip(), dirty=bool(status.stdout.strip()))
 
 
-def run_config(**fields: Any) -> dict[str, Any]:
-    from imr_llm import __version__
-
-    return {
-        **fields,
-        "imr_llm_version": __version__,
-        "git": git_commit(),
-        "python": platform.python_version(),
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Atomic, private (0600 in a 0700 directory); a full disk is one StorageError."""
+def write_json(path: Path, data: object) -> None:
+    """Atomic, private (0600 in a 0700 directory); a full disk is one StorageError. A model is
+    written as its JSON dump, in field order."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
     private_dir(path.parent)
     write_private(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
@@ -94,8 +95,9 @@ def run_lock(run_dir: Path) -> Iterator[None]:
         handle.close()  # releases the lock
 
 
-def check_resumable(run_dir: Path, config: dict[str, Any]) -> None:
-    """Raise InputError when the recorded run differs from this one in a RESUME_KEYS field."""
+def check_resumable(run_dir: Path, config: EvalConfig) -> None:
+    """Raise InputError when the recorded run differs from this one in a RESUME_KEYS field (the
+    recorded file is read as plain JSON: a run written by an older version still resumes)."""
     path = run_dir / "config.json"
     if not path.exists():
         return
@@ -103,7 +105,8 @@ def check_resumable(run_dir: Path, config: dict[str, Any]) -> None:
         previous = json.loads(path.read_text("utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise InputError("unreadable run config; cannot resume", path=path) from exc
-    differing = [k for k in RESUME_KEYS if previous.get(k) != config.get(k)]
+    current = config.model_dump(mode="json")
+    differing = [k for k in RESUME_KEYS if previous.get(k) != current.get(k)]
     if differing:
         raise InputError(
             f"cannot resume: this run differs from the recorded one in {', '.join(differing)} "

@@ -16,26 +16,37 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import count
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
 
+from pydantic import JsonValue, ValidationError
 from tqdm import tqdm
 
 from imr_llm._errors import ImrLlmError, InputError
 from imr_llm._private import make_private, storage_error
 from imr_llm.evals._baselines import is_baseline
 from imr_llm.evals._bootstrap import DEFAULT_N_BOOT, DEFAULT_SEED, LEVEL, bootstrap
-from imr_llm.evals._gates import check_gates
+from imr_llm.evals._config import BatchConfig, DraftOptions, EvalConfig, VariantsConfig
+from imr_llm.evals._eval_results import (
+    BootstrapInfo,
+    DatasetInfo,
+    EvalResults,
+    FloorEntry,
+    Interval,
+    SampleError,
+)
+from imr_llm.evals._gates import GateResult, evaluate_gates, parse_gates, raise_on_failure
 from imr_llm.evals._lazy import sample_ids, without
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
 from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
 from imr_llm.evals._results import ResultsWriter, SampleResult
-from imr_llm.evals._runinfo import check_resumable, run_config, run_lock, write_json
+from imr_llm.evals._runinfo import check_resumable, run_lock, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
 from imr_llm.evals._scoring import error_result, result_for
 from imr_llm.evals._stream import iter_results, latest_offsets, slim, slim_results
@@ -45,6 +56,7 @@ from imr_llm.llm._model import Model
 
 if TYPE_CHECKING:
     from imr_llm.evals._batch import BatchOptions
+    from imr_llm.evals._compare import Comparison
 
 ABORT_AFTER = 5
 
@@ -53,14 +65,30 @@ ABORT_AFTER = 5
 class VariantRun:
     name: str
     directory: Path
-    metrics: dict[str, Any]
+    results: EvalResults
+    config: EvalConfig
+
+    @cached_property
+    def metrics(self) -> dict[str, JsonValue]:
+        """The content of metrics.json (as JSON)."""
+        return self.results.to_json()
 
 
 @dataclass
 class EvalRun:
     out: Path
     variants: list[VariantRun] = field(default_factory=list)
-    comparison: dict[str, Any] | None = None
+    comparison: Comparison | None = None
+    gates: list[GateResult] = field(default_factory=list)
+    """The `fail_if` gates evaluated on every variant (failed or not)."""
+    max_failed: float | None = None
+
+    def check(self) -> None:
+        """Raise for the run's outcome: SamplesFailed when a variant's failed share exceeds
+        `max_failed` (exit 4, or 3), then GateFailed when a gate failed (exit 1)."""
+        if self.max_failed is not None:
+            check_failed_share(self, self.max_failed)
+        raise_on_failure(self.gates)
 
 
 class Interrupted(ImrLlmError):
@@ -206,9 +234,9 @@ def _done(order: dict[Future[Outcome], int], written: set[Future[Outcome]]) -> l
 
 def _floor(
     samples: Sequence[Sample], task: Task, model: str, library: Any, holdout: bool
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, FloorEntry]:
     """Headline metrics of both baselines on the same samples (skipped for a baseline run)."""
-    floor: dict[str, dict[str, Any]] = {}
+    floor: dict[str, FloorEntry] = {}
     for spec in ("baseline/majority", "baseline/extractive"):
         if spec == model:
             continue
@@ -226,84 +254,73 @@ def _floor(
 def build_metrics(
     results: Sequence[SampleResult],
     *,
-    task: Task,
-    config: dict[str, Any],
+    config: EvalConfig,
     dataset: Dataset,
-    n_boot: int = DEFAULT_N_BOOT,
-    seed: int = DEFAULT_SEED,
-) -> dict[str, Any]:
+    floor: Mapping[str, FloorEntry] | None = None,
+) -> EvalResults:
     """The content of metrics.json from the final results (one per sample)."""
     ok = [r for r in results if r.ok]
     errors = [r for r in results if not r.ok]
-    return {
-        "task": task,
-        "model": config["model"],
-        "variant": config.get("variant"),
-        "prompts_version": config.get("prompts_version"),
-        "dataset": {
-            "path": dataset.path,
-            "kind": dataset.kind,
-            "n_samples": len(dataset.samples),
-            "skipped_files": [s.model_dump() for s in dataset.skipped],
+    task, n_boot, seed = config.task, config.n_boot, config.seed
+    return EvalResults(
+        task=task,
+        model=config.model,
+        variant=config.variant,
+        prompts_version=config.prompts_version,
+        dataset=DatasetInfo(
+            path=dataset.path,
+            kind=dataset.kind,
+            n_samples=len(dataset.samples),
+            skipped_files=dataset.skipped,
+        ),
+        n_samples=len(ok),
+        n_errors=len(errors),
+        n_cases=len({r.case_id for r in ok}),
+        metrics=aggregate(ok, task),
+        intervals={
+            name: Interval.model_validate(interval) if interval is not None else None
+            for name, interval in bootstrap(ok, task, n_boot=n_boot, seed=seed).items()
         },
-        "n_samples": len(ok),
-        "n_errors": len(errors),
-        "n_cases": len({r.case_id for r in ok}),
-        "metrics": aggregate(ok, task),
-        "intervals": bootstrap(ok, task, n_boot=n_boot, seed=seed),
-        "bootstrap": {"n_boot": n_boot, "seed": seed, "level": LEVEL, "unit": "case"},
-        "usage": usage_metrics(results),
-        "errors": [{"sample_id": r.sample_id, "error": r.error} for r in errors[:50]],
-    }
-
-
-def _batch_config(batch: BatchOptions | None) -> dict[str, Any] | None:
-    if batch is None:
-        return None
-    from imr_llm.evals._batch import batch_config
-
-    return batch_config(batch)
+        bootstrap=BootstrapInfo(n_boot=n_boot, seed=seed, level=LEVEL),
+        usage=usage_metrics(results),
+        errors=[SampleError(sample_id=r.sample_id, error=r.error) for r in errors[:50]],
+        floor=dict(floor) if floor is not None else None,
+    )
 
 
 def _run_variant(
     *,
+    config: EvalConfig,
+    batch: BatchOptions | None,
     dataset: Dataset,
     samples: Sequence[Sample],
-    task: Task,
     model: str | Model | Predictor,
-    variant: str | None,
     prompts_dir: Path | None,
     run_dir: Path,
-    options: dict[str, Any],
-    floor: dict[str, dict[str, Any]] | None,
+    floor: dict[str, FloorEntry] | None,
     library: Any,
 ) -> VariantRun:
     from imr_llm.evals._report_html import write_html_report
     from imr_llm.evals._report_md import write_md_report
 
-    spec = mask_spec(model) if isinstance(model, str) else model.name
     prompts, prompts_version = (
-        (None, None) if is_baseline(spec) and prompts_dir is None else load_prompt_set(prompts_dir)
+        (None, None)
+        if is_baseline(config.model) and prompts_dir is None
+        else load_prompt_set(prompts_dir)
     )
-    config = run_config(
-        task=task,
-        dataset=dataset.path,
-        dataset_kind=dataset.kind,
-        n_samples=len(samples),
-        samples_fingerprint=sample_fingerprint(samples),
-        model=spec,
-        variant=variant,
-        prompts_dir=str(prompts_dir) if prompts_dir else None,
-        prompts_version=prompts_version,
-        **{**options, "batch": _batch_config(options.get("batch"))},
+    config = config.model_copy(
+        update={
+            "prompts_dir": str(prompts_dir) if prompts_dir else None,
+            "prompts_version": prompts_version,
+        }
     )
     results_path = run_dir / "results.jsonl"
-    if options["overwrite"] and run_dir.exists():
+    if config.overwrite and run_dir.exists():
         for name in ("results.jsonl", "metrics.json", "report.md", "report.html"):
             (run_dir / name).unlink(missing_ok=True)
         if (run_dir / "batch").is_dir():  # batch rounds and answers of the discarded run
             shutil.rmtree(run_dir / "batch")
-    if options["resume"]:
+    if config.resume:
         check_resumable(run_dir, config)
     elif results_path.exists() and results_path.stat().st_size > 0:
         raise InputError(
@@ -316,15 +333,16 @@ def _run_variant(
     if todo:
         predictor = make_predictor(
             model,
-            task,
+            config.task,
             prompts=prompts,
-            cache=options["cache"],
+            cache=config.cache,
             library=library,
-            holdout=options["holdout"],
-            draft_options=options.get("draft_options"),
+            holdout=config.holdout,
+            draft_options=config.draft_options,
         )
+        label = config.variant or config.model
         with ResultsWriter(results_path) as writer:
-            if options.get("batch") is not None:  # model requests as Batch API rounds
+            if batch is not None:  # model requests as Batch API rounds
                 from imr_llm.evals._batch import run_batch_samples
 
                 run_batch_samples(
@@ -332,11 +350,11 @@ def _run_variant(
                     todo,
                     writer,
                     state_dir=run_dir / "batch",
-                    options=options["batch"],
+                    options=batch,
                     predict=predict_one,
                     total=len(samples),
-                    progress=options["progress"],
-                    label=variant or spec,
+                    progress=config.progress,
+                    label=label,
                 )
             else:
                 _run_samples(
@@ -344,24 +362,15 @@ def _run_variant(
                     todo,
                     writer,
                     total=len(samples),
-                    max_concurrency=options["max_concurrency"],
-                    progress=options["progress"],
-                    label=variant or spec,
+                    max_concurrency=config.max_concurrency,
+                    progress=config.progress,
+                    label=label,
                 )
     # Flat memory: metrics and report.md from slim results, report.html streamed from the file.
     offsets = latest_offsets(results_path)
     order_ids = sample_ids(samples)
     results = slim_results(results_path, order_ids, offsets=offsets)
-    metrics = build_metrics(
-        results,
-        task=task,
-        config=config,
-        dataset=dataset,
-        n_boot=options["n_boot"],
-        seed=options["seed"],
-    )
-    if floor is not None:
-        metrics["floor"] = floor
+    metrics = build_metrics(results, config=config, dataset=dataset, floor=floor)
     write_json(run_dir / "metrics.json", metrics)
     try:
         write_md_report(run_dir, metrics, results, config)
@@ -371,7 +380,9 @@ def _run_variant(
     except OSError as exc:
         raise storage_error(exc, run_dir) from exc
     make_private(run_dir / "report.md", run_dir / "report.html")
-    return VariantRun(name=variant or spec, directory=run_dir, metrics=metrics)
+    return VariantRun(
+        name=config.variant or config.model, directory=run_dir, results=metrics, config=config
+    )
 
 
 def _variant_names(prompts: Sequence[str | Path]) -> list[str]:
@@ -406,9 +417,10 @@ def run_eval(
     library: Any = None,
     holdout: bool = True,
     fail_if: Sequence[str] = (),
-    draft_options: dict[str, Any] | None = None,
+    draft_options: DraftOptions | Mapping[str, object] | None = None,
     max_failed: float | None = None,
     batch: BatchOptions | None = None,
+    check: bool = True,
 ) -> EvalRun:
     """Evaluate `model` (a spec such as 'baseline/majority' or 'openai/gpt-4o-mini', a `Model`,
     or any object with `name` and `predict(sample) -> (ItemDraft | CaseSummary, Usage)`) on
@@ -418,11 +430,19 @@ def run_eval(
     1; None: no check) of the samples failed (both after everything is written),
     `Interrupted` on Ctrl-C (finished samples kept) and `RunLocked` when another eval is
     writing `out`. `batch` sends the model requests as OpenAI Batch API rounds instead of
-    concurrent calls (`evals._batch`)."""
+    concurrent calls (`evals._batch`). With `check=False` nothing is raised for failed
+    samples or gates: the caller reports `run.gates` and calls `run.check()`."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")
     if resume and overwrite:
         raise InputError("--resume and --overwrite exclude each other")
+    parse_gates(fail_if, task=task)  # a bad gate fails before any work
+    try:
+        drafting = DraftOptions.model_validate(
+            draft_options if isinstance(draft_options, DraftOptions) else dict(draft_options or {})
+        )
+    except ValidationError as exc:
+        raise InputError(f"bad draft options: {exc}") from exc
     data = load_dataset(dataset, task, strict=strict)
     for skipped in data.skipped:
         print(f"imr-llm: warning: skipped {skipped.reason}", file=sys.stderr)
@@ -435,30 +455,38 @@ def run_eval(
 
         library = load_guideline_library()
     floor_metrics = _floor(samples, task, spec, library, holdout) if floor else None
-    options = {
-        "max_concurrency": max_concurrency,
-        "resume": resume,
-        "overwrite": overwrite,
-        "cache": cache,
-        "limit": limit,
-        "n_boot": n_boot,
-        "seed": seed,
-        "progress": progress,
-        "holdout": holdout,
-        "draft_options": draft_options or {},
-        "batch": batch,
-    }
+    config = EvalConfig(
+        task=task,
+        dataset=data.path,
+        dataset_kind=data.kind,
+        n_samples=len(samples),
+        samples_fingerprint=sample_fingerprint(samples),
+        model=spec,
+        max_concurrency=max_concurrency,
+        resume=resume,
+        overwrite=overwrite,
+        cache=cache,
+        limit=limit,
+        n_boot=n_boot,
+        seed=seed,
+        progress=progress,
+        holdout=holdout,
+        draft_options=drafting,
+        batch=BatchConfig(mode=batch.mode, poll_s=batch.poll_s, base_url=batch.base_url)
+        if batch is not None
+        else None,
+    )
     out_dir = Path(out)
-    run = EvalRun(out=out_dir)
+    run = EvalRun(out=out_dir, max_failed=max_failed)
     allow_requests()  # a previous run in this process may have been interrupted
     with run_lock(out_dir):
-        _run_all(run, data, samples, task, model, spec, prompts, options, floor_metrics, library)
-    if max_failed is not None:
-        check_failed_share(run, max_failed)
+        _run_all(run, data, samples, model, config, batch, prompts, floor_metrics, library)
     if fail_if:
-        check_gates(
+        run.gates = evaluate_gates(
             [v.metrics for v in run.variants], fail_if, names=[v.name for v in run.variants]
         )
+    if check:
+        run.check()
     return run
 
 
@@ -466,15 +494,15 @@ def check_failed_share(run: EvalRun, max_failed: float) -> None:
     """Raise SamplesFailed when a variant's failed share exceeds `max_failed`; the exit code
     is 3 (endpoint failure) when no sample of a variant succeeded."""
     for variant in run.variants:
-        m = variant.metrics
-        n = m["n_samples"] + m["n_errors"]
-        if n and m["n_errors"] / n > max_failed:
+        m = variant.results
+        n = m.n_samples + m.n_errors
+        if n and m.n_errors / n > max_failed:
             error = SamplesFailed(
-                f"{variant.name}: {m['n_errors']} of {n} samples failed (tolerated: "
+                f"{variant.name}: {m.n_errors} of {n} samples failed (tolerated: "
                 f"{max_failed:.0%}; see the errors in {variant.directory / 'results.jsonl'}); "
                 "rerun with --resume to retry them"
             )
-            if m["n_samples"] == 0:
+            if m.n_samples == 0:
                 error.exit_code = 3
             raise error
 
@@ -483,30 +511,27 @@ def _run_all(
     run: EvalRun,
     data: Dataset,
     samples: list[Sample],
-    task: Task,
     model: str | Model | Predictor,
-    spec: str,
+    config: EvalConfig,
+    batch: BatchOptions | None,
     prompts: Sequence[str | Path],
-    options: dict[str, Any],
-    floor_metrics: dict[str, dict[str, Any]] | None,
+    floor_metrics: dict[str, FloorEntry] | None,
     library: Any,
 ) -> None:
     out_dir = run.out
-    n_boot, seed = options["n_boot"], options["seed"]
     dirs: list[Path | None] = [Path(p) for p in prompts] or [None]
     names: list[str | None] = list(_variant_names(prompts)) if prompts else [None]
     for prompts_dir, name in zip(dirs, names, strict=True):
         run_dir = out_dir / name if len(dirs) > 1 and name else out_dir
         run.variants.append(
             _run_variant(
+                config=config.model_copy(update={"variant": name}),
+                batch=batch,
                 dataset=data,
                 samples=samples,
-                task=task,
                 model=model,
-                variant=name,
                 prompts_dir=prompts_dir,
                 run_dir=run_dir,
-                options=dict(options),
                 floor=floor_metrics,
                 library=library,
             )
@@ -515,14 +540,14 @@ def _run_all(
         from imr_llm.evals._compare import compare_runs
 
         run.comparison = compare_runs(
-            [v.directory for v in run.variants], out=out_dir, n_boot=n_boot, seed=seed
+            [v.directory for v in run.variants], out=out_dir, n_boot=config.n_boot, seed=config.seed
         )
         write_json(
             out_dir / "config.json",
-            run_config(
-                task=task,
+            VariantsConfig(
+                task=config.task,
                 dataset=data.path,
-                model=spec,
+                model=config.model,
                 variants={v.name: str(p) for v, p in zip(run.variants, dirs, strict=True)},
                 n_samples=len(samples),
             ),

@@ -1,17 +1,9 @@
-"""Per-sample scores: a drafted item against the real item, a summary against gold key facts.
+"""Per-sample scoring: a drafted item against the real item, a summary against gold key facts.
 
-Draft scores (None where the gold does not allow the score):
-- decision: compared in the aggregate (accuracy, kappa...).
-- citation_basis_match: 1 when the drafted MAXIMUS citation's basis (MTUS / Non-MTUS / none)
-  equals the real one.
-- citation_chapter_match: 1 when the drafted citation names the same guideline chapter as the
-  real one (`chapter_key`); scored only when the real reviewer cited a guideline.
-- rationale_rouge_l_f1: ROUGE-L F1 of the drafted rationale against the real one.
-- criteria_coverage: share of the draft's criterion checks that the real rationale also
-  discusses (at least half of the criterion's content words occur in the real rationale); a
-  draft that checks no criterion scores 0.
-Summary scores: key-fact recall and precision (`_keyfacts`) and, when the real summary prose is
-known, summary_rouge_l_f1 of the drafted prose against it.
+`result_for` runs the task's registered scorers (`_registry`; definitions in `_catalog`) on one
+prediction and packages it as a result line; the decision itself is compared in the aggregate
+(accuracy, kappa...). This module also holds the matching rules the scorers share
+(`chapter_key`, `chapters_match`, `criteria_coverage`).
 """
 
 from __future__ import annotations
@@ -23,12 +15,12 @@ from imr_llm.evals._keyfacts import (
     DOCUMENT_FIELD,
     count_facts,
     document_class_counts,
-    recall_precision,
     summary_key_facts,
 )
+from imr_llm.evals._registry import registered
 from imr_llm.evals._results import SampleResult
 from imr_llm.evals._samples import Sample
-from imr_llm.evals._text import content_tokens, rouge_l_f1
+from imr_llm.evals._text import content_tokens
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm._model import Usage
 
@@ -74,24 +66,9 @@ def criteria_coverage(draft: ItemDraft, gold_rationale: str) -> float:
     return hits / len(draft.criteria)
 
 
-def score_draft(sample: Sample, draft: ItemDraft) -> dict[str, float | None]:
-    item = sample.gold_item
-    if item is None:
-        return {
-            "citation_basis_match": None,
-            "citation_chapter_match": None,
-            "rationale_rouge_l_f1": None,
-            "criteria_coverage": None,
-        }
-    gold_cite, cite = item.maximus_guideline, draft.maximus_guideline
-    return {
-        "citation_basis_match": float(gold_cite.basis == cite.basis),
-        "citation_chapter_match": float(chapters_match(gold_cite, cite))
-        if gold_cite.basis != "none"
-        else None,
-        "rationale_rouge_l_f1": rouge_l_f1(item.decision_rationale, draft.rationale),
-        "criteria_coverage": criteria_coverage(draft, item.decision_rationale),
-    }
+def score(sample: Sample, value: ItemDraft | CaseSummary) -> dict[str, float | None]:
+    """Every registered per-sample score of the sample's task, in registration order."""
+    return {m.name: m.score(sample, value) for m in registered(sample.task, scored=True) if m.score}
 
 
 def _record(sample: Sample) -> str:
@@ -127,23 +104,15 @@ def result_for(
         usage=usage,
         latency_s=latency_s,
     )
+    base.scores = score(sample, value)
     if isinstance(value, ItemDraft):
         base.predicted_decision = value.decision
         base.p_overturned = value.p_overturned
-        base.scores = score_draft(sample, value)
         return base
     counts = count_facts(sample.gold_facts, summary_key_facts(value)) if sample.gold_facts else {}
-    recall, precision = recall_precision(counts)
     base.fact_counts = {field: c.model_dump() for field, c in counts.items()}
     if (documents := document_class_counts(sample.gold_documents, value)) is not None:
         base.fact_counts[DOCUMENT_FIELD] = documents.model_dump()
-    base.scores = {
-        "key_fact_recall": recall,
-        "key_fact_precision": precision if counts else None,
-        "summary_rouge_l_f1": rouge_l_f1(sample.gold_prose, value.prose)
-        if sample.gold_prose
-        else None,
-    }
     return base
 
 
