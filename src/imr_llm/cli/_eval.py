@@ -282,6 +282,13 @@ def _run(args: EvalArgs) -> None:
     run.check()  # failed samples (4, or 3) before a gate (1)
 
 
+RunDirArg = Annotated[Path, typer.Argument(help="A draft eval run directory.")]
+SettingsFileOpt = Annotated[
+    Path | None,
+    typer.Option("--file", help="Decision settings file to write (default: the user's one)."),
+]
+
+
 def register(app: typer.Typer) -> None:
     """Add the `eval` group (run by options, or `run` / `compare` / `threshold` subcommands)."""
     eval_app = typer.Typer(
@@ -313,14 +320,11 @@ def register(app: typer.Typer) -> None:
 
     @eval_app.command("threshold")
     def eval_threshold(
-        run: Annotated[Path, typer.Argument(help="A draft eval run directory (metrics.json).")],
+        run: RunDirArg,
         write: Annotated[
             bool, typer.Option("--write", help="Make it the default threshold for drafts.")
         ] = False,
-        file: Annotated[
-            Path | None,
-            typer.Option("--file", help="Settings file to write (default: the user's one)."),
-        ] = None,
+        file: SettingsFileOpt = None,
     ) -> None:
         """The threshold on P(Overturned) that maximises balanced accuracy on a run."""
         from imr_llm.drafting._decide import write_threshold
@@ -343,14 +347,11 @@ def register(app: typer.Typer) -> None:
 
     @eval_app.command("fit")
     def eval_fit(
-        run: Annotated[Path, typer.Argument(help="A draft eval run directory (results.jsonl).")],
+        run: RunDirArg,
         write: Annotated[
             bool, typer.Option("--write", help="Make the fitted weights the default for drafts.")
         ] = False,
-        file: Annotated[
-            Path | None,
-            typer.Option("--file", help="Settings file to write (default: the user's one)."),
-        ] = None,
+        file: SettingsFileOpt = None,
         l2: Annotated[
             float, typer.Option("--l2", min=0.0, help="L2 penalty on the weights.")
         ] = 1.0,
