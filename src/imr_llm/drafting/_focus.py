@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from imr_llm._dates import parse_date
 from imr_llm.records import CaseFile, Document
-from imr_llm.records._dates import parse_date
 
 _REPORT = re.compile(
     r"progress report|\bPR-?2\b|office visit|follow-?up (?:visit|evaluation)|"
