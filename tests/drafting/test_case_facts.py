@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from imr_llm._dates import find_dates
 from imr_llm.drafting._case_facts import case_facts, outcome_in
 from imr_llm.records import CaseFile, classify_case
-from imr_llm.records._dates import find_dates
 from imr_llm.records._models import Document, Line
 
 

@@ -1,5 +1,12 @@
-"""Offline checks on case files in styles the heuristics were not tuned on
-(tests/drafting/data/unseen: synthetic prose notes, a combined file, UR letters in new formats).
+"""Regression tests on three small synthetic case files in styles other than the shipped
+synthetic set (tests/drafting/data/unseen: prose notes, a combined file, UR letters in other
+formats).
+
+These are not unseen checks: the files, these tests and the record look-ups they exercise
+(`drafting._record_facts`) were written together, in the same commits, so they show that the
+code still does what it was written to do on these files, not that it generalises. Checks on
+case files nobody tuned for are the blind-written synthetic sets (evals/datasets/synthetic_blind,
+`imr-llm eval --task summary`).
 
 The model's answers are scripted, including the wrong ones a small model gave on these files
 (prompt example values, a date from the wrong document, a request listed as a diagnosis); the

@@ -91,4 +91,19 @@ def test_report_renders_plots_in_headless_chromium(
     done = _chromium(
         [f"--screenshot={shot}", "--window-size=1200,1600", run_page.as_uri()], tmp_path / "p3"
     )
-    assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-500:]
+    assert shot.is_file(), done.stderr[-500:]
+    _assert_rendered(shot, (1200, 1600))
+
+
+def _assert_rendered(png: Path, size: tuple[int, int]) -> None:
+    """The screenshot is the window's size and shows the page: dark text and the coloured
+    plots (bars, the confusion matrix) drawn on it, not a blank or error page."""
+    from PIL import Image  # Pillow comes with fpdf2 (the dev extra)
+
+    with Image.open(png) as image:
+        assert image.size == size
+        colours = image.convert("RGB").getcolors(size[0] * size[1]) or []
+    dark = sum(n for n, rgb in colours if max(rgb) < 100)
+    coloured = sum(n for n, rgb in colours if max(rgb) - min(rgb) > 60)
+    assert dark > 2_000, f"{dark} dark pixels: no text rendered"
+    assert coloured > 2_000, f"{coloured} coloured pixels: no plots rendered"

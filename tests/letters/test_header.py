@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from imr_llm.letters._header import normalize_case_number, parse_date, parse_header
+from imr_llm.letters._header import date_value, normalize_case_number, parse_header
 
 FULL = {
     "case_number": "CM16-0247255",
@@ -91,12 +91,14 @@ def test_redacted_value_does_not_shift_the_others() -> None:
         ("September 26, 2013", date(2013, 9, 26)),
         ("Dec. 1, 2017", date(2017, 12, 1)),
         ("2017-02-28", date(2017, 2, 28)),
+        ("12 / 30 / 2016", date(2016, 12, 30)),
         ("13/45/2016", None),
         ("no date here", None),
     ],
 )
-def test_parse_date(text: str, expected: date | None) -> None:
-    assert parse_date(text) == expected
+def test_date_value(text: str, expected: date | None) -> None:
+    """Header values are read by the package's one date parser (`imr_llm._dates`)."""
+    assert date_value(text) == expected
 
 
 def test_normalize_case_number() -> None:

@@ -7,7 +7,7 @@ summary = summarize(case, model).value          # CaseSummary (facts + evidence 
 item = draft_item(case, "Physical therapy 3x2", model, library, summary=summary).value
 """
 
-from imr_llm.drafting._dates import find_dates, parse_date
+from imr_llm._dates import find_dates, parse_date
 from imr_llm.drafting._draft import draft_item
 from imr_llm.drafting._evidence import evidence_ok, locate
 from imr_llm.drafting._grounding import RecordIndex, check_text, ground_item, ground_summary

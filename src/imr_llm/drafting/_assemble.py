@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from imr_llm._dates import parse_date
+from imr_llm._text import norm
 from imr_llm.drafting._case_facts import CaseFacts, Found, case_facts
 from imr_llm.drafting._checks import RecordChecks
 from imr_llm.drafting._evidence import QUOTE_CHARS, evidence_for, locate
@@ -38,7 +40,6 @@ from imr_llm.drafting._record_facts import (
 from imr_llm.drafting._requests import (
     first,
     labelled_requests,
-    norm,
     outcome,
     overlap,
     request_overlap,
@@ -52,7 +53,6 @@ from imr_llm.records import (
     classify_case,
     find_line,
 )
-from imr_llm.records._dates import parse_date
 
 _SEX = re.compile(
     r"\b(?:sex|gender)\s*[:=]?\s*(female|male|f|m)\b|\b\d{1,3}[- ]year[- ]old "

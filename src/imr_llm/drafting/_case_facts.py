@@ -27,10 +27,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from imr_llm.drafting._requests import norm
+from imr_llm._dates import BIRTH_DATE_LABEL, INJURY_DATE_LABEL, find_dates
+from imr_llm._text import norm
 from imr_llm.records import CaseFile, Document, Line
 from imr_llm.records._classify import DocumentLabel, head_lines, is_banner
-from imr_llm.records._dates import find_dates
 
 Outcome = str  # "certified" | "modified" | "non-certified"
 
@@ -111,8 +111,6 @@ _AGE = re.compile(
     r"\bage[d]?\s*[:=]?\s*(\d{1,3})\b",
     re.I,
 )
-_DOB = re.compile(r"(?:date\s+of\s+birth|\bDOB\b|\bD\.O\.B\.?|birth\s*date)", re.I)
-_DOI = re.compile(r"(?:date\s+of\s+(?:industrial\s+)?injury|\bDOI\b|\bD/I\b|injury\s+date)", re.I)
 
 
 def written_age(docs: list[Document]) -> Found | None:
@@ -158,12 +156,12 @@ def _voted(found: list[tuple[dt.date, Document, Line]]) -> tuple[dt.date, Docume
 
 
 def birth_date(docs: list[Document]) -> tuple[dt.date, Document, Line] | None:
-    return _voted(_labelled_dates(docs, _DOB))
+    return _voted(_labelled_dates(docs, BIRTH_DATE_LABEL))
 
 
 def injury_date_found(docs: list[Document]) -> Found | None:
     """The labelled date of injury most documents give, else one stated in prose."""
-    voted = _voted(_labelled_dates(docs, _DOI))
+    voted = _voted(_labelled_dates(docs, INJURY_DATE_LABEL))
     if voted:
         return Found(voted[0], voted[1], voted[2], "labelled date of injury")
     from imr_llm.drafting._record_facts import injury_date

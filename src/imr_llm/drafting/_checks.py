@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from imr_llm._dates import INJURY_DATE_LABEL, parse_date
 from imr_llm.drafting._evidence import evidence_for, locate
 from imr_llm.drafting._llm_models import PatientFacts
 from imr_llm.drafting._models import Evidence, Fact, GroundingIssue, Treatment
@@ -19,9 +20,6 @@ from imr_llm.drafting._record_facts import (
 )
 from imr_llm.drafting._requests import first, request_overlap
 from imr_llm.records import CaseFile, Document
-from imr_llm.records._dates import parse_date
-
-_DOI_LINE = re.compile(r"(date of injury|\bDOI\b|\bD/I\b|injury date)", re.I)
 
 
 class RecordChecks:
@@ -92,7 +90,7 @@ class RecordChecks:
             return parsed
         for doc in self.case.documents:  # fall back on any "Date of injury" line
             for line in doc.lines:
-                if _DOI_LINE.search(line.text) and (found := parse_date(line.text)):
+                if INJURY_DATE_LABEL.search(line.text) and (found := parse_date(line.text)):
                     if raw:
                         self.flag(
                             "date_of_injury",

@@ -21,9 +21,9 @@ from typing import Literal
 
 from pydantic import Field, ValidationError
 
+from imr_llm._dates import find_dates
 from imr_llm._errors import GuidelineLibraryError
 from imr_llm._models import Contract
-from imr_llm.drafting._dates import find_dates
 from imr_llm.drafting._evidence import evidence_for
 from imr_llm.drafting._grounding import NUMBER_WORDS
 from imr_llm.drafting._models import CriterionCheck, CriterionStatus, Evidence

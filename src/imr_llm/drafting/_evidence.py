@@ -11,48 +11,14 @@ from __future__ import annotations
 
 import re
 
+from imr_llm._dates import find_dates, parse_date
+from imr_llm._text import PERSON_WORDS, SIDES, STOPWORDS
 from imr_llm.drafting._models import Evidence
 from imr_llm.records import CaseFile, Line, find_line
-from imr_llm.records._dates import find_dates, parse_date
 
 QUOTE_CHARS = 120
 _REF = re.compile(r"\[?\s*(D\d+)\s*:\s*(\d+)\s*\]?", re.I)
-_STOP = set(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "is",
-        "it",
-        "of",
-        "on",
-        "or",
-        "per",
-        "the",
-        "to",
-        "was",
-        "were",
-        "with",
-        "this",
-        "that",
-        "patient",
-        "injured",
-        "worker",
-        "left",
-        "right",
-        "bilateral",
-    ]
-)
+_STOP = STOPWORDS | PERSON_WORDS | SIDES
 
 
 def parse_ref(ref: str | None) -> tuple[str, int] | None:

@@ -1,8 +1,9 @@
 """Pick the treating physician's latest progress report, skipping copied-forward notes.
 
 The exam call reads only this document: a short, focused context is far easier for a small
-model than the whole case file, and it keeps findings from unrelated notes (a dental visit, PT
-daily notes) out of the exam findings.
+model than the whole case file, and it keeps findings from other notes (therapy daily notes, UR
+letters, notes the classifier files as other) out of the exam findings. What counts as a
+progress report is the records classifier's call (`imr_llm.records.classify_case`).
 """
 
 from __future__ import annotations
@@ -10,19 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from imr_llm.records import CaseFile, Document
-from imr_llm.records._dates import parse_date
+from imr_llm._dates import parse_date
+from imr_llm.records import CaseFile, Document, DocumentLabel, classify_case
 
-_REPORT = re.compile(
-    r"progress report|\bPR-?2\b|office visit|follow-?up (?:visit|evaluation)|"
-    r"primary treating physician",
-    re.I,
-)
-_NOT_REPORT = re.compile(
-    r"utilization review|request for authorization|\bRFA\b|daily note|"
-    r"dentist|dental",
-    re.I,
-)
 _VISIT = re.compile(r"(?:date of (?:visit|exam\w*|service)|visit date|\bDOS\b)\s*:?\s*(\S+)", re.I)
 COPY_SHARE = 0.8
 """A report sharing this share of its body lines with an earlier one is copied forward."""
@@ -47,14 +38,15 @@ def is_copy(doc: Document, earlier: list[Document]) -> bool:
     return any(sum(ln in set(_body(e)) for ln in body) / len(body) >= COPY_SHARE for e in earlier)
 
 
-def latest_progress_report(case: CaseFile, *, any_title: bool = False) -> Document | None:
-    """The latest progress report that is not a copy of an earlier one (None if none).
-    `any_title`: every document of `case` is a progress report (already classified)."""
-    reports = []
-    for doc in case.documents:
-        head = " ".join(ln.text for ln in doc.lines[:12])
-        if any_title or (_REPORT.search(head) and not _NOT_REPORT.search(head)):
-            reports.append(doc)
+def latest_progress_report(
+    case: CaseFile, labels: list[DocumentLabel] | None = None
+) -> Document | None:
+    """The latest progress report of `case` that is not a copy of an earlier one (None if
+    none); `labels`: the documents' classes when already known (else they are classified)."""
+    kinds = {
+        lab.document_id: lab.kind for lab in (classify_case(case) if labels is None else labels)
+    }
+    reports = [doc for doc in case.documents if kinds.get(doc.id) == "progress_report"]
     originals = [d for i, d in enumerate(reports) if not is_copy(d, reports[:i])]
     if not originals:
         return None

@@ -13,9 +13,9 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 
+from imr_llm._dates import find_dates
 from imr_llm.drafting._models import CaseSummary, GroundingIssue, ItemDraft
 from imr_llm.records import CaseFile
-from imr_llm.records._dates import find_dates
 
 _NUMBER = re.compile(r"(?<![A-Za-z\d.])\d+(?:\.\d+)?(?![\d])")
 _QUOTED = re.compile(r"[\"“]([^\"”]{3,200})[\"”]")

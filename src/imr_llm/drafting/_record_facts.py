@@ -13,15 +13,15 @@ import itertools
 import re
 from collections.abc import Iterator
 
+from imr_llm._dates import INJURY_DATE_LABEL, find_dates
+from imr_llm._text import norm
 from imr_llm.drafting._evidence import support
 from imr_llm.records import CaseFile, Document, Line
-from imr_llm.records._dates import find_dates
 
 _DOI_LABEL = re.compile(
-    r"(?:date of (?:industrial )?injury|\bDOI\b|\bD/I\b|injury date)"
-    r"\s*(?:\([^)]*\))?\s*[:=#-]?\s*$",
-    re.I,
+    INJURY_DATE_LABEL.pattern + r"\s*(?:\([^)]*\))?\s*[:=#-]?\s*$", INJURY_DATE_LABEL.flags
 )
+"""A date-of-injury label that ends right before the date ('DOI (claimed): ')."""
 _INJURY_WORD = re.compile(r"\binjur(?:ed|y|ies)\b|\bhurt\b", re.I)
 _ON = re.compile(r"\b(?:on|of|dated)\s*$", re.I)
 _UR_HEAD = re.compile(
@@ -195,22 +195,18 @@ def written_count(case: CaseFile, treatment: str) -> int | None:
     return None
 
 
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
 def join_wrapped(case: CaseFile, items: list[str]) -> list[str]:
     """Consecutive items that are the two halves of one wrapped record sentence ("Range of",
     "motion unrestricted") joined with a space: the first does not end a sentence, one record
     line ends with it and the next line starts with the second."""
     breaks: list[tuple[str, str]] = []
     for doc in case.documents:
-        texts = [_words(ln.text) for ln in doc.lines]
+        texts = [norm(ln.text) for ln in doc.lines]
         breaks += [(f" {a}", f"{b} ") for a, b in itertools.pairwise(texts) if a and b]
     out: list[str] = []
     for item in items:
         prev = out[-1] if out else ""
-        head, tail = _words(prev), _words(item)
+        head, tail = norm(prev), norm(item)
         if (
             head
             and tail

@@ -7,11 +7,9 @@ import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from imr_llm._text import norm
+from imr_llm.drafting._record_facts import is_ur_document
 from imr_llm.records import CaseFile, Document
-
-
-def norm(text: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 def first(values: Sequence[Any]) -> Any:
@@ -46,7 +44,6 @@ REQUEST_LINE = re.compile(
     re.I,
 )
 _TRAILER = re.compile(r"\s{3,}|\b(?:determination|decision|outcome|status|date)\s*:", re.I)
-_UR_DOC = re.compile(r"utilization review|UR determination|non-?certif", re.I)
 
 
 def overlap(a: str, b: str) -> float:
@@ -104,8 +101,7 @@ def labelled_requests(case: CaseFile) -> list[str]:
     ur_docs: list[Document] = []
     other_docs: list[Document] = []
     for doc in case.documents:
-        head = " ".join(ln.text for ln in doc.lines[:12])
-        (ur_docs if _UR_DOC.search(head) else other_docs).append(doc)
+        (ur_docs if is_ur_document(doc) else other_docs).append(doc)
     for docs in (ur_docs, other_docs):
         found: list[str] = []
         for doc in docs:

@@ -142,7 +142,7 @@ def focus_documents(
     reports = CaseFile(
         documents=[d for d in related.documents if kinds.get(d.id) == "progress_report"]
     )
-    latest = latest_progress_report(reports, any_title=True) if reports.documents else None
+    latest = latest_progress_report(related, labels)
     chosen: list[Document] = []
     if reports.documents and reports.documents[0] is not latest:
         chosen.append(reports.documents[0])

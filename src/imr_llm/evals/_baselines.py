@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable
 from typing import Literal
 
+from imr_llm._dates import find_dates
 from imr_llm._text import sentences
 from imr_llm.drafting._models import (
     CaseSummary,
@@ -45,15 +46,14 @@ from imr_llm.drafting._models import (
 )
 from imr_llm.evals._holdout import library_for
 from imr_llm.evals._samples import Sample, age_sex
-from imr_llm.evals._text import content_tokens, parse_dates
+from imr_llm.evals._text import content_tokens
+from imr_llm.guidelines._citation import NO_EVIDENCE
 from imr_llm.letters._models import GuidelineCitation
 from imr_llm.llm._model import Usage
 from imr_llm.records import CaseFile
 
 BASELINES = ("baseline/majority", "baseline/extractive", "baseline/records")
-NO_CITATION = GuidelineCitation(
-    basis="none", text="The Expert Reviewer did not cite any medical evidence for its decision."
-)
+NO_CITATION = GuidelineCitation(basis="none", text=NO_EVIDENCE)
 
 
 def is_baseline(spec: str) -> bool:
@@ -153,11 +153,11 @@ _DETERMINATION = re.compile(
 
 
 def _date_near(text: str, pattern: re.Pattern[str], window: int = 60) -> dt.date | None:
-    dates = parse_dates(text)
+    dates = [d for d in find_dates(text) if d.date is not None]
     for match in pattern.finditer(text):
-        for offset, date in dates:
-            if match.end() <= offset <= match.end() + window:
-                return date
+        for found in dates:
+            if match.end() <= found.start <= match.end() + window:
+                return found.date
     return None
 
 

@@ -1,70 +1,36 @@
-"""Small text helpers shared by the scorers and the extractive baselines."""
+"""The scorers' text comparisons (phrase matching, ROUGE-L), on the words, stop words, synonyms
+and stemmer of `imr_llm._text`."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from functools import lru_cache
 
-STOPWORDS = frozenset(
-    """a an and are as at be by for from has have in is it its of on or per the to was were with
-    x times session sessions visit visits qty quantity each bilateral left right
-    """.split()  # noqa: SIM905
+from imr_llm._text import LOOSE_SYNONYMS, SIDES, STOPWORDS, SYNONYMS, rewriter, stem
+
+canonical = rewriter({**SYNONYMS, **LOOSE_SYNONYMS})
+"""`imr_llm._text.canonical` that also writes the looser names of a treatment as the treatment:
+a key fact matches on them."""
+
+IGNORED = (
+    STOPWORDS
+    | SIDES
+    | frozenset(("x", "times", "session", "sessions", "visit", "visits", "qty", "quantity", "each"))
 )
-
-# Abbreviations and synonyms that the letters and records use for the same thing.
-SYNONYMS = {
-    "pt": "physical therapy",
-    "ot": "occupational therapy",
-    "physiotherapy": "physical therapy",
-    "chiro": "chiropractic",
-    "chiropractor": "chiropractic",
-    "manipulation": "chiropractic",
-    "acupuncturist": "acupuncture",
-    "esi": "epidural steroid injection",
-    "epidural": "epidural steroid injection",
-    "tens": "transcutaneous electrical nerve stimulation",
-    "emg": "electromyography",
-    "ncv": "nerve conduction",
-    "ncs": "nerve conduction",
-    "mri": "magnetic resonance imaging",
-    "nsaid": "nonsteroidal anti inflammatory",
-    "nsaids": "nonsteroidal anti inflammatory",
-    "low back": "lumbar",
-    "lower back": "lumbar",
-    "lumbosacral": "lumbar",
-    "neck": "cervical",
-    "mid back": "thoracic",
-    "upper back": "thoracic",
-}
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def normalize(text: str) -> str:
-    """Lowercase, hyphens and punctuation to spaces, synonyms expanded, spaces collapsed."""
-    text = " " + " ".join(_WORD.findall(text.lower())) + " "
-    for short, long in SYNONYMS.items():
-        text = text.replace(f" {short} ", f" {long} ")
-    return " ".join(text.split())
+"""Words a phrase match does not count: stop words, sides and how often or how many ('PT x6
+sessions' and 'physical therapy, 6 visits' ask for the same thing)."""
 
 
 def content_tokens(text: str) -> frozenset[str]:
-    """Normalized words minus stopwords and bare numbers, crudely singularized."""
-    words = normalize(text).split()
-    out = set()
-    for word in words:
-        if word in STOPWORDS or word.isdigit():
-            continue
-        if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        out.add(word)
-    return frozenset(out)
+    """`canonical` words minus `IGNORED` ones and bare numbers, stemmed (`imr_llm._text.stem`)."""
+    return frozenset(
+        stem(word) for word in canonical(text).split() if word not in IGNORED and not word.isdigit()
+    )
 
 
 def phrase_match(gold: str, predicted: str, threshold: float = 0.5) -> bool:
     """True when at least `threshold` of the gold phrase's content words occur in the
     prediction, or the normalized strings contain each other."""
-    a, b = normalize(gold), normalize(predicted)
+    a, b = canonical(gold), canonical(predicted)
     if not a or not b:
         return False
     if a in b or b in a:
@@ -136,20 +102,3 @@ def rouge_l_f1(reference: str, candidate: str) -> float:
         return 0.0
     lcs = lcs_length(target, prediction)
     return float(scoring.fmeasure(lcs / len(prediction), lcs / len(target)))
-
-
-_DATE = re.compile(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{2,4})\b")
-
-
-def parse_dates(text: str) -> list[tuple[int, dt.date]]:
-    """Every M/D/YYYY or M-D-YY date in `text` with its offset (invalid dates are skipped)."""
-    found: list[tuple[int, dt.date]] = []
-    for match in _DATE.finditer(text):
-        month, day, year = (int(g) for g in match.groups())
-        if year < 100:
-            year += 2000 if year < 50 else 1900
-        try:
-            found.append((match.start(), dt.date(year, month, day)))
-        except ValueError:
-            continue
-    return found

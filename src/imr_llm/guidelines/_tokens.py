@@ -1,5 +1,6 @@
-"""Tokenization for BM25: lowercase, strip punctuation, drop doses and counts, light stemming,
-and a small table of medical abbreviations and brand names expanded to guideline terms.
+"""Tokenization for BM25: the words, stop words and stemmer of `imr_llm._text`, doses and
+counts dropped, its synonyms applied (abbreviations expanded, other names rewritten) and a
+table of related guideline terms (brand names -> drug class) expanded.
 
 The same function tokenizes excerpts and queries, so an expansion helps in both directions
 ("Norco" in a letter's quote and "opioid" in a request meet on the same tokens).
@@ -9,6 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
+from imr_llm._text import ABBREVIATIONS, PERSON_WORDS, SIDES, STOPWORDS, SYNONYMS, WORD, stem
+
+AS_WRITTEN = frozenset(("nsaid", "nsaids", "mid back", "upper back"))
+"""`imr_llm._text.SYNONYMS` keys retrieval leaves as they are: NSAIDs are indexed under 'nsaid'
+(the drugs and 'anti-inflammatory' expand to it), and 'upper back' is how the MTUS chapter 'Neck
+and Upper Back Complaints' names its region."""
 
 # Phrases rewritten before splitting (hyphens and slashes would otherwise break them apart).
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -25,24 +33,22 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bnon-steroidal\b", "nonsteroidal"),
         (r"\besis\b", " esi "),
         (r"\bmri'?s\b", " mri "),
-        # body parts are canonicalized, never expanded, so they do not outweigh the treatment
-        (r"\blow(?:er)?[- ]back\b", " lumbar "),
-        (r"\blumbosacral\b", " lumbar "),
-        (r"\bneck\b", " cervical "),
-        (r"\bphysio(?:therapy)?\b", " physical therapy "),
+        # other names are rewritten, never expanded (a body part must not outweigh the treatment)
+        *(
+            (r"\b" + r"[- ]".join(name.split()) + r"\b", f" {same} ")
+            for name, same in SYNONYMS.items()
+            if name not in ABBREVIATIONS and name not in AS_WRITTEN
+        ),
     )
 )
 
-SYNONYMS: dict[str, tuple[str, ...]] = {
+RELATED: dict[str, tuple[str, ...]] = {
     # therapies
-    "pt": ("physical", "therapy"),
-    "ot": ("occupational", "therapy"),
-    "chiro": ("chiropractic", "manipulation", "manual"),
+    "chiro": ("manipulation", "manual"),
     "chiropractic": ("manipulation", "manual"),
     "cmt": ("chiropractic", "manipulation"),
     "acupuncture": ("acupuncture",),
     "electroacupuncture": ("acupuncture", "electrical", "stimulation"),
-    "tens": ("transcutaneous", "electrical", "nerve", "stimulation", "tens"),
     "estim": ("electrical", "stimulation"),
     "workhardening": ("work", "hardening", "conditioning"),
     "workconditioning": ("work", "conditioning", "hardening"),
@@ -93,13 +99,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "ambien": ("insomnia", "sleep"),
     "zolpidem": ("insomnia", "sleep"),
     # tests and imaging
-    "mri": ("mri", "magnetic", "resonance", "imaging"),
     "ct": ("computed", "tomography", "imaging"),
     "xray": ("xray", "radiograph", "imaging"),
     "radiograph": ("xray", "imaging"),
-    "emg": ("electromyography", "electrodiagnostic", "emg"),
-    "ncs": ("nerve", "conduction", "electrodiagnostic"),
-    "ncv": ("nerve", "conduction", "electrodiagnostic"),
+    "emg": ("electrodiagnostic",),
+    "ncs": ("electrodiagnostic",),
+    "ncv": ("electrodiagnostic",),
     "electrodiagnostic": ("emg",),
     "udt": ("urine", "drug", "testing"),
     "uds": ("urine", "drug", "testing"),
@@ -107,7 +112,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "ekg": ("electrocardiogram",),
     "ecg": ("electrocardiogram",),
     # procedures and equipment
-    "esi": ("epidural", "steroid", "injection"),
     "epidural": ("injection",),
     "prp": ("platelet", "rich", "plasma", "injection"),
     "dme": ("durable", "medical", "equipment"),
@@ -118,6 +122,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "postoperative": ("postoperative", "postsurgical", "surgery"),
     "preoperative": ("preoperative", "surgery", "clearance"),
 }
+"""Terms a guideline uses for what a word names or belongs to (brand -> drug, drug -> class),
+added at `SYNONYM_WEIGHT` after what `imr_llm._text.ABBREVIATIONS` says an abbreviation stands
+for."""
+
+EXPANSIONS: dict[str, tuple[str, ...]] = {
+    **{
+        short: (*name.split(), *RELATED.get(short, ()))
+        for short, name in ABBREVIATIONS.items()
+        if short not in AS_WRITTEN
+    },
+    **{word: related for word, related in RELATED.items() if word not in ABBREVIATIONS},
+}
+"""Words added after a word (at `SYNONYM_WEIGHT` in a query): what an abbreviation stands for,
+then `RELATED` terms."""
 
 # fmt: off
 BODY_PARTS = frozenset((
@@ -128,14 +146,13 @@ BODY_PARTS = frozenset((
 """Body-part tokens: they break ties between excerpts of one treatment but must not decide the
 treatment topic (an MRI excerpt mentions 'lumbar' more than a physical therapy one does)."""
 
-STOPWORDS = frozenset((
-    "a", "an", "and", "are", "as", "at", "be", "by", "do", "for", "from", "has", "have", "if",
-    "in", "is", "it", "not", "of", "on", "or", "per", "such", "that", "the", "there", "this",
-    "to", "was", "which", "who", "with", "without", "would", "times", "time", "x", "request",
-    "requested", "additional", "left", "right", "bilateral", "unspecified", "one", "two",
-    "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "week",
-    "session", "visit", "patient", "injured", "worker", "guideline", "state", "mtus", "ca",
+IGNORED = STOPWORDS | SIDES | PERSON_WORDS | frozenset((
+    "not", "without", "times", "time", "x", "request", "requested", "additional",
+    "unspecified", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "twelve", "week", "session", "visit", "guideline", "state", "mtus", "ca",
 ))
+"""Words no excerpt is found by: stop words, negations (an excerpt is found by its topic),
+sides, the worker, counts and request wording."""
 # fmt: on
 
 MODIFIERS = frozenset(("postoperative", "postsurgical", "preoperative"))
@@ -155,18 +172,7 @@ BODY_PART_BUDGET = 1.0
 SYNONYM_WEIGHT = 0.5
 """Query weight of a term added by synonym expansion ('Norco' -> 'opioid', 'hydrocodone')."""
 
-_TOKEN = re.compile(r"[a-z0-9]+")
 _NUMBERISH = re.compile(r"^(?:\d+[a-z]{0,3}|\d+x\d+|x\d+)$")
-_SUFFIX_EXCEPTIONS = ("ss", "us", "is", "ys")
-
-
-def stem(token: str) -> str:
-    """Very light plural stripping: 'injections' -> 'injection', 'studies' -> 'study'."""
-    if len(token) > 4 and token.endswith("ies"):
-        return token[:-3] + "y"
-    if len(token) > 3 and token.endswith("s") and not token.endswith(_SUFFIX_EXCEPTIONS):
-        return token[:-1]
-    return token
 
 
 def _iter_tokens(text: str) -> Iterator[tuple[str, bool]]:
@@ -174,14 +180,14 @@ def _iter_tokens(text: str) -> Iterator[tuple[str, bool]]:
     lowered = text.lower().replace("'s", "")
     for pattern, replacement in _PHRASES:
         lowered = pattern.sub(replacement, lowered)
-    for raw in _TOKEN.findall(lowered):
-        if raw in STOPWORDS or _NUMBERISH.match(raw):
+    for raw in WORD.findall(lowered):
+        if raw in IGNORED or _NUMBERISH.match(raw):
             continue
-        token = raw if raw in SYNONYMS else stem(raw)
-        if token in STOPWORDS:
+        token = raw if raw in EXPANSIONS else stem(raw)
+        if token in IGNORED:
             continue
         yield token, False
-        for extra in SYNONYMS.get(token, ()):
+        for extra in EXPANSIONS.get(token, ()):
             if extra != token:
                 yield extra, True
 

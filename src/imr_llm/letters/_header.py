@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from imr_llm._dates import parse_date
+
 _LABELS: dict[str, str] = {
     "case_number": r"Case\s+(?:Number|No\.?|#)",
     "date_assigned": r"Date\s+Assigned",
@@ -26,12 +28,6 @@ _LABEL_RE = re.compile(
     re.IGNORECASE,
 )
 CASE_NUMBER_RE = re.compile(r"\bCM\s?(\d{2})\s?-\s?(\d{4,8})\b", re.IGNORECASE)
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
-    )
-}
 DATE_RE = re.compile(
     r"\b(?P<m>\d{1,2})\s*[/.-]\s*(?P<d>\d{1,2})\s*[/.-]\s*(?P<y>\d{4}|\d{2})\b"
     r"|\b(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+"
@@ -39,6 +35,8 @@ DATE_RE = re.compile(
     r"|\b(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})\b",
     re.IGNORECASE,
 )
+"""Where a date value in the header starts and ends (M/D/YYYY with spaces around the
+separators, 'Month D, YYYY', ISO); `date_value` reads it."""
 _PRIORITY_RE = re.compile(r"\b(Standard|Expedited|Urgent|Regular)\b", re.IGNORECASE)
 
 
@@ -55,28 +53,10 @@ class Header:
     priority: str | None = None
 
 
-def parse_date(text: str) -> date | None:
-    """The first date in `text` (M/D/YYYY, M-D-YY, 'Month D, YYYY', ISO) or None."""
-    for m in DATE_RE.finditer(text):
-        got = _to_date(m)
-        if got is not None:
-            return got
-    return None
-
-
-def _to_date(m: re.Match[str]) -> date | None:
-    if m.group("y3"):
-        y, mo, d = int(m.group("y3")), int(m.group("m3")), int(m.group("d3"))
-    elif m.group("mon"):
-        y, mo, d = int(m.group("y2")), _MONTHS[m.group("mon")[:3].lower()], int(m.group("d2"))
-    else:
-        y, mo, d = int(m.group("y")), int(m.group("m")), int(m.group("d"))
-        if y < 100:
-            y += 2000 if y < 70 else 1900
-    try:
-        return date(y, mo, d)
-    except ValueError:
-        return None
+def date_value(text: str) -> date | None:
+    """A header date value (`DATE_RE`; '12 / 30 / 2016' too) read by the package's one date
+    parser, `imr_llm._dates.parse_date`; None if it is not a valid date."""
+    return parse_date(re.sub(r"(?<=\d)\s*([/.-])\s*(?=\d)", r"\1", text))
 
 
 def normalize_case_number(text: str) -> str | None:
@@ -167,4 +147,4 @@ def _set(header: Header, name: str, value: str) -> None:
     elif name == "priority":
         header.priority = value.capitalize()
     else:
-        setattr(header, name, parse_date(value))
+        setattr(header, name, date_value(value))

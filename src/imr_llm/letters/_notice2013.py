@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 
 from imr_llm._errors import LetterParseError
-from imr_llm.letters._header import DATE_RE, normalize_case_number, parse_date, parse_header
+from imr_llm.letters._header import DATE_RE, date_value, normalize_case_number, parse_header
 from imr_llm.letters._models import Decision, DecisionLetter, LetterItem
 from imr_llm.letters._notice2013_items import Section, find_sections, section_item
 from imr_llm.letters._repair import join_lines, paragraphs
@@ -193,7 +193,7 @@ def _date_after(label: str, flat: str) -> date | None:
     if not m:
         return None
     d = DATE_RE.match(flat, m.end())
-    return parse_date(d.group(0)) if d else None
+    return date_value(d.group(0)) if d else None
 
 
 def _summary(section: str) -> str:

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 
 from pydantic import Field
 
+from imr_llm._dates import BIRTH_DATE_LABEL, INJURY_DATE_LABEL, find_dates
 from imr_llm._models import Contract
-from imr_llm.records._dates import find_dates
 from imr_llm.records._models import CaseFile, Document, DocumentClass, Line
 
 HEAD_LINES = 14
@@ -180,8 +180,6 @@ _OTHER_TITLE = re.compile(
 _CLAIM = re.compile(
     r"\bclaim\s*(?:#|no\.?|number|num)?\s*[:#]?\s*([A-Z0-9][A-Z0-9-]{4,}[0-9][A-Z0-9-]*)", re.I
 )
-_DOI = re.compile(r"(?:date\s+of\s+(?:industrial\s+)?injury|\bDOI\b|\bD/I\b|injury\s+date)", re.I)
-_DOB = re.compile(r"(?:date\s+of\s+birth|\bDOB\b|\bD\.O\.B\.?|birth\s*date)", re.I)
 _NAME = re.compile(
     r"^\W*(?:patient|pt|employee|injured\s+worker|applicant|claimant)\s*(?:name)?\s*"
     r"(?:\([^)]*\))?\s*:\s*"
@@ -310,8 +308,12 @@ class _Identity:
 
     def __init__(self, docs: list[Document]) -> None:
         self.claim = _majority(v for d in docs for v in {c for c, _ in _claims(d)})
-        self.doi = _majority(v for d in docs for v in {c for c, _ in _labelled(d, _DOI)})
-        self.dob = _majority(v for d in docs for v in {c for c, _ in _labelled(d, _DOB)})
+        self.doi = _majority(
+            v for d in docs for v in {c for c, _ in _labelled(d, INJURY_DATE_LABEL)}
+        )
+        self.dob = _majority(
+            v for d in docs for v in {c for c, _ in _labelled(d, BIRTH_DATE_LABEL)}
+        )
         names = Counter(w for d in docs for w in {x for ws, _ in _names(d) for x in ws})
         self.name_words = {w for w, n in names.items() if n >= 2}
 
@@ -319,8 +321,8 @@ class _Identity:
         """Why `doc` is about another claim, injury or person, with the lines; or None."""
         checks = (
             ("claim number", self.claim, _claims(doc)),
-            ("date of injury", self.doi, _labelled(doc, _DOI)),
-            ("date of birth", self.dob, _labelled(doc, _DOB)),
+            ("date of injury", self.doi, _labelled(doc, INJURY_DATE_LABEL)),
+            ("date of birth", self.dob, _labelled(doc, BIRTH_DATE_LABEL)),
         )
         for what, mine, found in checks:
             if what == "claim number" and clinical is False:

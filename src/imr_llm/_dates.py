@@ -2,9 +2,11 @@
 Nov. 2nd 2016, 2016-11-02, 2016/11/02, 2 November 2016 and 02-Nov-2016 all parse to the same
 `datetime.date`; "November 2016" and "11/2016" parse to a month.
 
-The one date module of the package (records, drafting and the eval use it). Scanned pages split
-words: a month name broken by one space ("Nove mber 30, 2016") is read as the month. Two-digit
-years are 20YY up to next year, else 19YY."""
+The one date module of the package: the letters' header, the records, drafting and the eval's
+baselines all read dates with it. Scanned pages split words: a month name broken by one space
+("Nove mber 30, 2016") is read as the month. Two-digit years are 20YY up to next year, else
+19YY (`full_year`), everywhere. `INJURY_DATE_LABEL` and `BIRTH_DATE_LABEL` are the words that
+label a date of injury or of birth in records."""
 
 from __future__ import annotations
 
@@ -62,11 +64,19 @@ class DateMention:
     """(year, month)."""
 
 
-def _year(raw: str) -> int:
-    year = int(raw)
+INJURY_DATE_LABEL = re.compile(
+    r"(?:date\s+of\s+(?:industrial\s+)?injury|\bDOI\b|\bD/I\b|injury\s+date)", re.I
+)
+BIRTH_DATE_LABEL = re.compile(r"(?:date\s+of\s+birth|\bDOB\b|\bD\.O\.B\.?|birth\s*date)", re.I)
+
+
+def full_year(raw: str) -> int:
+    """A written year: two digits are 20YY up to next year, else 19YY ('16' -> 2016, '85' ->
+    1985)."""
+    value = int(raw)
     if len(raw) == 2:
-        year += 2000 if year <= (dt.date.today().year % 100) + 1 else 1900
-    return year
+        value += 2000 if value <= (dt.date.today().year % 100) + 1 else 1900
+    return value
 
 
 def _make(kind: str, groups: tuple[str, ...]) -> tuple[dt.date | None, tuple[int, int]] | None:
@@ -74,9 +84,9 @@ def _make(kind: str, groups: tuple[str, ...]) -> tuple[dt.date | None, tuple[int
         if kind == "ymd":
             d = dt.date(int(groups[0]), int(groups[2]), int(groups[3]))
         elif kind == "mdy":
-            d = dt.date(_year(groups[3]), int(groups[0]), int(groups[2]))
+            d = dt.date(full_year(groups[3]), int(groups[0]), int(groups[2]))
         elif kind == "dMy-":
-            d = dt.date(_year(groups[2]), _MONTHS[groups[1].lower()], int(groups[0]))
+            d = dt.date(full_year(groups[2]), _MONTHS[groups[1].lower()], int(groups[0]))
         elif kind == "Mdy":
             d = dt.date(int(groups[2]), _MONTHS[groups[0].lower()], int(groups[1]))
         elif kind == "dMy":
