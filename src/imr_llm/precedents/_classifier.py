@@ -27,11 +27,28 @@ def precedent_text(request: str, summary: str) -> str:
     return f"{request} {request} {summary[:SUMMARY_CHARS]}"
 
 
+def new_vectorizer() -> Any:
+    """TF-IDF over lower-case words of two letters or more, English stop words left out."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        sublinear_tf=True, min_df=2, stop_words="english", token_pattern=r"(?u)\b[a-z]{2,}\b"
+    )
+
+
 class DecisionClassifier:
     """Fitted on a set of precedents; `p_overturned(request, summary)`."""
 
-    def __init__(self, precedents: Sequence[Precedent], *, c: float = 1.0) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    def __init__(
+        self,
+        precedents: Sequence[Precedent],
+        *,
+        c: float = 1.0,
+        vectorizer: Any = None,
+        features: Any = None,
+    ) -> None:
+        """Fit on `precedents`; `vectorizer` and `features` (its rows for these precedents)
+        reuse a vocabulary already fitted on a whole corpus (see `PrecedentCorpus.classifier`)."""
         from sklearn.linear_model import LogisticRegression
 
         labels = [p.decision == "Overturned" for p in precedents]
@@ -41,12 +58,12 @@ class DecisionClassifier:
         self._model: Any = None
         if min(self.n_overturned, self.n - self.n_overturned) < MIN_PER_CLASS:
             return
-        self._vectorizer = TfidfVectorizer(
-            sublinear_tf=True, min_df=2, stop_words="english", token_pattern=r"(?u)\b[a-z]{2,}\b"
-        )
-        features = self._vectorizer.fit_transform(
-            [precedent_text(p.request, p.summary) for p in precedents]
-        )
+        if vectorizer is None:
+            vectorizer = new_vectorizer()
+            features = vectorizer.fit_transform(
+                [precedent_text(p.request, p.summary) for p in precedents]
+            )
+        self._vectorizer = vectorizer
         self._model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
         self._model.fit(features, labels)
 
