@@ -74,7 +74,7 @@ def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[s
     predictor = make_predictor(model, "draft", prompts=prompts, library=load_guideline_library())
     profiles: list[cProfile.Profile] = []
     local = threading.local()
-    plain = runner.predict_one
+    plain = runner._predict  # what the sample loop's worker threads call
 
     def profiled(pred: Any, sample: Sample) -> Any:
         if not hasattr(local, "profile"):
@@ -87,7 +87,7 @@ def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[s
             local.profile.disable()
 
     if profile:
-        runner.predict_one = profiled  # type: ignore[assignment]
+        runner._predict = profiled  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.jsonl"
         cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -103,7 +103,7 @@ def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[s
             )
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
         results = read_results(path)
-    runner.predict_one = plain  # type: ignore[assignment]
+    runner._predict = plain  # type: ignore[assignment]
     return {
         "wall": wall,
         "cpu": cpu,
