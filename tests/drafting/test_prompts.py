@@ -30,10 +30,10 @@ def test_default_set_has_every_template_with_a_header_comment() -> None:
         assert prompts.description(name).startswith(("Asks for:", "Renders")), name
 
 
-def test_packaged_copy_matches_canonical_prompts() -> None:
-    """The package-data copy is generated from prompts/: run
-    `python -m imr_llm.drafting._prompts` after editing a template."""
+def test_packaged_prompts_are_the_canonical_prompts() -> None:
+    """The package's prompts/ is a symlink to the top-level prompts/ (one copy to edit)."""
     assert repo_prompts_dir() == REPO_PROMPTS
+    assert packaged_prompts_dir().resolve() == REPO_PROMPTS
     canonical = {p.name: p.read_text("utf-8") for p in REPO_PROMPTS.glob("*.j2")}
     packaged = {p.name: p.read_text("utf-8") for p in packaged_prompts_dir().glob("*.j2")}
     assert packaged == canonical

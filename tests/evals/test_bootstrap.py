@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from imr_llm.evals import bootstrap, paired_bootstrap
-from imr_llm.evals._bootstrap import quantile
+from imr_llm.evals._bootstrap import _interval
 from imr_llm.evals._results import SampleResult
 
 
@@ -28,10 +28,14 @@ MODEL = ["Upheld"] * 12 + ["Overturned"] * 2 + ["Overturned"] * 4 + ["Upheld"] *
 MAJORITY = ["Upheld"] * 20
 
 
-def test_quantile_linear_interpolation() -> None:
-    # position (4 - 1) * 0.5 = 1.5 -> halfway between 2 and 3
-    assert quantile([1.0, 2.0, 3.0, 4.0], 0.5) == pytest.approx(2.5)
-    assert quantile([1.0, 2.0, 3.0, 4.0], 0.0) == 1.0
+def test_interval_is_linear_interpolation_of_the_draws() -> None:
+    # level 0.5 -> quantiles 0.25 and 0.75: positions (4 - 1) * q = 0.75 and 2.25 of the sorted
+    # draws (order of the draws does not matter)
+    interval = _interval([3.0, 1.0, 4.0, 2.0], 0.5)
+    assert interval == {"low": pytest.approx(1.75), "high": pytest.approx(3.25)}
+    assert type(interval["low"]) is float  # plain floats in metrics.json, not numpy scalars
+    assert _interval([5.0], 0.95) == {"low": 5.0, "high": 5.0}
+    assert _interval([], 0.95) is None
 
 
 def test_same_seed_same_intervals_other_seed_differs() -> None:

@@ -2,10 +2,10 @@
 
 Where the templates live:
 
-- ``prompts/`` at the repository root is the canonical, human-edited copy.
-- ``imr_llm/drafting/prompts/`` is the same files shipped as package data, so an installed
-  package works without the repository. It is generated (``python -m imr_llm.drafting._prompts``,
-  like ``schemas/``) and a test fails when it drifts from ``prompts/``.
+- ``prompts/`` at the repository root is the one, human-edited copy.
+- ``imr_llm/drafting/prompts/`` is a symlink to it (``../../../prompts``); building an sdist or
+  wheel copies the files it points to, so an installed package ships them as package data and
+  works without the repository.
 - `load_prompts()` with no directory uses the repository copy when running from a checkout,
   else the packaged copy. `load_prompts(DIR)` overlays a user directory on the defaults: a file
   there replaces the default template of the same name, the others stay.
@@ -29,8 +29,6 @@ import datetime as dt
 import hashlib
 import operator
 import re
-import shutil
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -271,24 +269,3 @@ def load_prompts(directory: str | Path | None = None) -> PromptSet:
     prompts = PromptSet(templates=templates, sources=sources)
     prompts._env  # noqa: B018  (compile now so syntax errors surface at load time)
     return prompts
-
-
-def sync_packaged(source: Path | None = None, target: Path | None = None) -> list[Path]:
-    """Copy the canonical ``prompts/*.j2`` into the package (run after editing prompts)."""
-    source = source or repo_prompts_dir()
-    if source is None:
-        raise PromptError("no repository prompts/ directory to copy from")
-    target = target or Path(__file__).resolve().parent / _PACKAGED
-    target.mkdir(parents=True, exist_ok=True)
-    for old in target.glob(f"*{SUFFIX}"):
-        old.unlink()
-    written = []
-    for path in sorted(source.glob(f"*{SUFFIX}")):
-        shutil.copyfile(path, target / path.name)
-        written.append(target / path.name)
-    return written
-
-
-if __name__ == "__main__":
-    for p in sync_packaged(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
-        print(p)

@@ -13,6 +13,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import TypedDict
 
+import numpy as np
+
 from imr_llm.evals._metrics import headline
 from imr_llm.evals._results import SampleResult
 
@@ -34,14 +36,6 @@ class PairedDelta(TypedDict):
     n_shared: int
 
 
-def quantile(sorted_values: Sequence[float], q: float) -> float:
-    """Linear-interpolation quantile of already sorted values (numpy's default method)."""
-    position = (len(sorted_values) - 1) * q
-    low = int(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
-
-
 def _clusters(results: Sequence[SampleResult]) -> list[list[SampleResult]]:
     """Samples grouped by case, cases in id order (so file order does not change a draw)."""
     groups: dict[str, list[SampleResult]] = {}
@@ -53,9 +47,9 @@ def _clusters(results: Sequence[SampleResult]) -> list[list[SampleResult]]:
 def _interval(values: list[float], level: float) -> dict[str, float] | None:
     if not values:
         return None
-    values.sort()
     alpha = (1.0 - level) / 2.0
-    return {"low": quantile(values, alpha), "high": quantile(values, 1.0 - alpha)}
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])  # linear interpolation (the default)
+    return {"low": float(low), "high": float(high)}
 
 
 def bootstrap(

@@ -10,17 +10,14 @@ import logging
 from pathlib import Path
 
 from imr_llm._errors import LetterParseError
+from imr_llm._files import PAGE_BREAK, PdfDecryptError, decode_bytes, pdf_pages
 
 log = logging.getLogger(__name__)
-
-PAGE_BREAK = "\f"
-"""Separator placed between the pages of an extracted PDF."""
 
 LETTER_SUFFIXES = (".pdf", ".txt")
 """File suffixes treated as letters when a directory is scanned."""
 
 _PDF_MAGIC = b"%PDF-"
-_TEXT_ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 def extract_text(path: str | Path) -> str:
@@ -43,13 +40,11 @@ def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
     """Decode a plain-text letter; binary junk raises `LetterParseError`."""
     if b"\x00" in data[:4096]:
         raise LetterParseError("binary or unreadable file", path=path)
-    for encoding in _TEXT_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1252 decodes almost anything; latin-1 always does
+    try:
+        text = decode_bytes(data)
+    except (
+        UnicodeDecodeError
+    ):  # pragma: no cover - cp1252 decodes almost anything; latin-1 always does
         text = data.decode("latin-1")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > max(8, len(text) // 100):
@@ -61,20 +56,17 @@ def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
 
 def pdf_text(data: bytes, *, path: str | Path | None = None) -> str:
     """Text of a PDF given as bytes, pages joined with `PAGE_BREAK`."""
-    from io import BytesIO
-
-    from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
     try:
-        reader = PdfReader(BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LetterParseError(
-                "encrypted PDF that does not open with an empty password", path=path
-            )
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except LetterParseError:
-        raise
+        try:
+            pages = pdf_pages(data)
+        except PdfDecryptError as exc:
+            if exc.__cause__ is None:
+                raise LetterParseError(
+                    "encrypted PDF that does not open with an empty password", path=path
+                ) from None
+            raise exc.__cause__ from None  # pypdf failed while decrypting: worded as below
     except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
         log.debug("pypdf failed on %s: %r", path, exc)
         raise LetterParseError(

@@ -21,7 +21,7 @@ import itertools
 import re
 from collections import Counter
 
-from imr_llm.letters._extract import PAGE_BREAK
+from imr_llm._files import PAGE_BREAK
 
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad]")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from imr_llm._errors import RecordsError
+from imr_llm._files import PAGE_BREAK, PdfDecryptError, decode_bytes, pdf_pages
 from imr_llm.records._models import CaseFile, Document, Line
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
@@ -72,35 +73,25 @@ def _read_text(path: Path) -> list[str]:
         msg = f"cannot read file ({exc.strerror or type(exc).__name__})"
         raise RecordsError(msg, path=path) from exc
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise RecordsError("not a UTF-8 or Windows-1252 text file", path=path) from exc
+        text = decode_bytes(raw)
+    except UnicodeDecodeError as exc:
+        raise RecordsError("not a UTF-8 or Windows-1252 text file", path=path) from exc
     if "\x00" in text:
         raise RecordsError("looks like a binary file, not text", path=path)
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\f")
+    return text.replace("\r\n", "\n").replace("\r", "\n").split(PAGE_BREAK)
 
 
 def _read_pdf(path: Path) -> list[str]:
-    from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except Exception as exc:  # pypdf raises several types (incl. missing crypto deps)
-                raise RecordsError("encrypted PDF that cannot be opened", path=path) from exc
-            if not ok:
-                raise RecordsError(
-                    "encrypted PDF that cannot be opened without a password", path=path
-                )
-        return [page.extract_text() or "" for page in reader.pages]
-    except RecordsError:
-        raise
+        return pdf_pages(path)
+    except PdfDecryptError as exc:
+        if exc.__cause__ is None:
+            raise RecordsError(
+                "encrypted PDF that cannot be opened without a password", path=path
+            ) from None
+        raise RecordsError("encrypted PDF that cannot be opened", path=path) from exc.__cause__
     except (PdfReadError, OSError, ValueError, KeyError) as exc:
         raise RecordsError(f"unreadable PDF ({type(exc).__name__})", path=path) from exc
 
