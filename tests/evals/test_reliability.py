@@ -210,7 +210,9 @@ def test_one_writer_per_run_directory(letters_jsonl: Path, tmp_path: Path) -> No
 
 
 INTERRUPTIBLE = """
-import sys
+import sys, faulthandler
+# a hang prints every thread's stack to stderr (shown by the failing assertion) and exits
+faulthandler.dump_traceback_later(25, exit=True)
 import imr_llm.evals._runner as runner
 sys.path.insert(0, sys.argv[1])
 from reliability_predictor import EndpointPredictor
