@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from markupsafe import Markup
 
@@ -48,18 +48,7 @@ def confusion_svg(matrix: Sequence[Sequence[int]], labels: Sequence[str], title:
 
 def bar_chart_svg(bars: Sequence[Bar], title: str, *, x_max: float = 1.0) -> Markup:
     """Horizontal bars in [0, x_max] with interval whiskers where given."""
-    return _render(
-        "bars.svg",
-        title=title,
-        bars=[Bar(*bar) for bar in bars],
-        left=_LEFT,
-        width=_WIDTH,
-        row=_ROW,
-        top=_TOP,
-        height=_TOP + _ROW * max(1, len(bars)) + 24,
-        total_width=_LEFT + _WIDTH + 70,
-        scale=_WIDTH / (x_max or 1.0),
-    )
+    return _render("bars.svg", title=title, **_rows(bars, margin=70), scale=_WIDTH / (x_max or 1.0))
 
 
 def delta_chart_svg(bars: Sequence[Bar], title: str) -> Markup:
@@ -70,13 +59,20 @@ def delta_chart_svg(bars: Sequence[Bar], title: str) -> Markup:
     return _render(
         "deltas.svg",
         title=title,
-        bars=[Bar(*bar) for bar in bars],
-        left=_LEFT,
-        width=_WIDTH,
-        row=_ROW,
-        top=_TOP,
-        height=_TOP + _ROW * max(1, len(bars)) + 24,
-        total_width=_LEFT + _WIDTH + 80,
+        **_rows(bars, margin=80),
         zero=_LEFT + _WIDTH / 2,
         scale=(_WIDTH / 2) / (extent or 1.0),
     )
+
+
+def _rows(bars: Sequence[Bar], *, margin: int) -> dict[str, Any]:
+    """The bars and the geometry both row charts share (one row per bar)."""
+    return {
+        "bars": [Bar(*bar) for bar in bars],
+        "left": _LEFT,
+        "width": _WIDTH,
+        "row": _ROW,
+        "top": _TOP,
+        "height": _TOP + _ROW * max(1, len(bars)) + 24,
+        "total_width": _LEFT + _WIDTH + margin,
+    }
