@@ -115,3 +115,12 @@ class FakePredictor:
             rationale=f"The request for {sample.request} is not medically necessary.",
         )
         return draft, Usage(prompt_tokens=100, completion_tokens=20, requests=1, cost_usd=0.001)
+
+
+def sigint_as_default() -> None:
+    """`preexec_fn` for a child the test will Ctrl-C: a shell that starts background jobs
+    (`cmd &`, nohup, some CI runners) starts them with SIGINT ignored, the child inherits that,
+    and Python then installs no KeyboardInterrupt handler, so the signal would be ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

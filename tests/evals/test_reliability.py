@@ -30,7 +30,7 @@ from imr_llm.letters import GuidelineCitation
 from imr_llm.llm import InstructorModel, RetryPolicy, UsageTracker
 from llm._fake_openai import ScriptedServer, ok, stall, status  # tests/ is on sys.path
 
-from ._builders import FakePredictor
+from ._builders import FakePredictor, sigint_as_default
 
 FAST = {"n_boot": 20, "progress": False, "floor": False}
 SECRET, PASSWORD = "s3cr3t-api-key-in-url", "hunter2-password"
@@ -254,6 +254,7 @@ def test_first_ctrl_c_stops_a_hung_eval_within_2s_and_loses_nothing(
         process = subprocess.Popen(
             [sys.executable, str(script), str(tmp_path), *argv],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+            preexec_fn=sigint_as_default,
         )  # fmt: skip
         _wait_for_lines(out / "results.jsonl", 3)
         deadline = time.monotonic() + 30

@@ -21,7 +21,7 @@ import pytest
 from imr_llm.evals import load_dataset, read_results
 from llm._fake_openai import DROP, ScriptedServer, ok, stall, status  # tests/ is on sys.path
 
-from ._builders import item, letter, write_jsonl
+from ._builders import item, letter, sigint_as_default, write_jsonl
 from .test_reliability import INTERRUPTIBLE, _predictor_module, _wait_for_lines
 
 pytestmark = pytest.mark.slow
@@ -73,6 +73,7 @@ def test_soak_faults_interrupts_and_resumes(tmp_path: Path) -> None:
             process = subprocess.Popen(
                 [sys.executable, str(script), str(tmp_path), *args],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                preexec_fn=sigint_as_default,
             )  # fmt: skip
             if round_ < 3:
                 _wait_for_lines(out / "results.jsonl", lines_before + 10)
