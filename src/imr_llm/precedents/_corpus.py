@@ -91,7 +91,7 @@ def precedents_from_letters(
 
 
 class PrecedentCorpus:
-    """BM25 over the requests (plus their service type), per-service overturn rates."""
+    """BM25 over the requests (plus their service type) and the decision classifier."""
 
     def __init__(self, precedents: Sequence[Precedent], *, source: str = "") -> None:
         self.precedents = tuple(precedents)
@@ -147,20 +147,6 @@ class PrecedentCorpus:
                 self._classifiers.clear()
             self._classifiers[skip] = found
         return found
-
-    def overturn_rate(
-        self, service: str, *, exclude: Iterable[str] = (), prior: float = 2.0
-    ) -> float:
-        """Share of Overturned items among this service's precedents, shrunk toward the whole
-        corpus's share with `prior` pseudo-items (so a rare service is not 0 or 1)."""
-        skip = frozenset(exclude)
-        kept = [p for p in self.precedents if p.case_number not in skip]
-        if not kept:
-            return 0.5
-        base = (sum(p.decision == "Overturned" for p in kept) + 0.5) / (len(kept) + 1)
-        mine = [p for p in kept if p.service == service]
-        over = sum(p.decision == "Overturned" for p in mine)
-        return (over + prior * base) / (len(mine) + prior)
 
 
 def default_corpus_file() -> Path:
