@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from imr_llm._errors import InputError
-from imr_llm.drafting._draft import LibraryLike, draft_item
+from imr_llm.drafting._draft import LibraryLike, draft_item, lines_to_skip
 from imr_llm.drafting._models import CaseSummary, ItemDraft, LetterDraft
 from imr_llm.drafting._prompts import PromptSet, load_prompts
 from imr_llm.drafting._summarize import summarize
@@ -82,6 +82,8 @@ def draft_letter(
     number = case_number(case)
     # a decided letter of this very case is its answer, never a precedent for it
     options = {"exclude_letters": {number} if number else set(), **item_options}
+    if len(requests) > 1 and options.get("skip_lines") is None:
+        options["skip_lines"] = lines_to_skip(case)  # the case's documents, classified once
     drafts = []
     for request in requests:
         done_item = draft_item(

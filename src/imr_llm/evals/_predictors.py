@@ -31,6 +31,7 @@ class CaseCache:
 
     def __init__(self, max_cases: int = 256) -> None:
         self._cases: OrderedDict[str, Any] = OrderedDict()
+        self._skips: OrderedDict[str, frozenset[tuple[str, int]]] = OrderedDict()
         self._lock = threading.Lock()
         self.max_cases = max_cases
 
@@ -50,6 +51,21 @@ class CaseCache:
             while len(self._cases) > self.max_cases:
                 self._cases.popitem(last=False)
         return case
+
+    def skip_lines(self, sample: Sample) -> frozenset[tuple[str, int]]:
+        """The lines of the sample's case the checklist never reads (`lines_to_skip`),
+        computed once per case: a letter's items share its records."""
+        with self._lock:
+            found = self._skips.get(sample.case_id)
+        if found is None:
+            from imr_llm.drafting._draft import lines_to_skip
+
+            found = lines_to_skip(self.case(sample))
+            with self._lock:
+                self._skips[sample.case_id] = found
+                while len(self._skips) > self.max_cases:
+                    self._skips.popitem(last=False)
+        return found
 
     def text(self, sample: Sample) -> str:
         if sample.record_text is not None:
@@ -106,6 +122,7 @@ class ModelPredictor:
                 library,
                 prompts=self.prompts,
                 exclude_letters=sample.held_out if self.holdout else (),
+                skip_lines=self.cases.skip_lines(sample),
                 **self.draft_options,
             )
         else:
