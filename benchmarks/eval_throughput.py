@@ -60,12 +60,22 @@ def start_endpoint(latency_s: float) -> tuple[subprocess.Popen[str], str]:
 
 
 def samples(n: int) -> list[Sample]:
-    """`n` draft samples: the gold letters' items, repeated with distinct ids."""
+    """`n` draft samples: the gold letters' items, repeated as distinct cases (a copy's id and
+    case id carry the copy number, so the eval's per-case cache never serves a copy)."""
     base = load_dataset(GOLD, "draft").samples
-    return [
-        base[i % len(base)].model_copy(update={"id": f"{base[i % len(base)].id}#{i // len(base)}"})
-        for i in range(n)
-    ]
+    out = []
+    for i in range(n):
+        s, copy = base[i % len(base)], i // len(base)
+        out.append(s.model_copy(update={"id": f"{s.id}#{copy}", "case_id": f"{s.case_id}#{copy}"}))
+    return out
+
+
+def clear_caches() -> None:
+    """Empty the text-keyed memo caches so that every run starts cold, as a new eval does
+    (copies of a letter share its text, so within a run a copy can still hit them)."""
+    from imr_llm import _dates
+
+    _dates._cached_dates.cache_clear()
 
 
 def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[str, Any]:
@@ -86,6 +96,7 @@ def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[s
         finally:
             local.profile.disable()
 
+    clear_caches()
     if profile:
         runner._predict = profiled  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _MONTHS = {
     name: i
@@ -120,7 +121,23 @@ def _join_split_months(text: str) -> str:
 
 
 def find_dates(text: str) -> list[DateMention]:
-    """Date mentions in `text`, non-overlapping, in order (full dates win over month-only)."""
+    """Date mentions in `text`, non-overlapping, in order (full dates win over month-only).
+    Texts up to CACHED_CHARS are memoised (bounded memory): the same record lines and
+    summaries are read for every item of a case (checklist, facts, grounding)."""
+    if len(text) <= CACHED_CHARS:
+        return list(_cached_dates(text))
+    return list(_find_dates(text))
+
+
+CACHED_CHARS = 20_000
+
+
+@lru_cache(maxsize=1024)
+def _cached_dates(text: str) -> tuple[DateMention, ...]:
+    return _find_dates(text)
+
+
+def _find_dates(text: str) -> tuple[DateMention, ...]:
     original, text = text, _join_split_months(text)
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
@@ -135,7 +152,7 @@ def find_dates(text: str) -> list[DateMention]:
                 DateMention(m.start(), m.end(), original[m.start() : m.end()], made[0], made[1])
             )
             taken.append((m.start(), m.end()))
-    return sorted(found, key=lambda d: d.start)
+    return tuple(sorted(found, key=lambda d: d.start))
 
 
 def parse_date(text: str | None) -> dt.date | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rank_bm25 import BM25Okapi
 
@@ -126,6 +127,7 @@ _CHAPTER_NOISE = frozenset(
 )
 
 
+@lru_cache(maxsize=1024)  # a library names a few dozen guidelines; asked per excerpt per query
 def _chapter_words(name: str) -> frozenset[str]:
     return frozenset(w for w in tokenize(name) if w not in _CHAPTER_NOISE)
 

@@ -44,7 +44,11 @@ _BANNER = re.compile(
 
 def is_banner(text: str) -> bool:
     """A fax header / footer or page banner line (not content)."""
-    return bool(_BANNER.search(text)) and len(text) < 140
+    return len(text) < BANNER_CHARS and bool(_BANNER.search(text))
+
+
+BANNER_CHARS = 140
+"""A banner is a short line; longer ones (a summary paragraph) are content, never searched."""
 
 
 # (class, title pattern (weight 3), body pattern (weight 1 per distinct match, max 3))
@@ -249,11 +253,9 @@ def document_signals(doc: Document) -> dict[DocumentClass, tuple[int, list[int]]
             if any(pattern.search(p) for p in parts[:3] if p.isupper() or len(p) <= 60):
                 scores[kind] = (LETTERHEAD_WEIGHT, [line.number])
                 break
+    content = [ln for ln in doc.lines if ln.text.strip() and not is_banner(ln.text)]
     for kind, pattern in _BODY.items():
-        hits: list[int] = []
-        for line in doc.lines:
-            if line.text.strip() and not is_banner(line.text) and pattern.search(line.text):
-                hits.append(line.number)
+        hits = [line.number for line in content if pattern.search(line.text)]
         if hits:
             old = scores.get(kind, (0, []))
             scores[kind] = (old[0] + min(len(hits), 3), old[1] + hits[:3])
