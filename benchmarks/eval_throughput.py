@@ -20,6 +20,7 @@ import cProfile
 import logging
 import os
 import pstats
+import resource
 import subprocess
 import sys
 import tempfile
@@ -70,15 +71,26 @@ def samples(n: int) -> list[Sample]:
     return out
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process, and of its reaped children (the eval's worker processes;
+    the endpoint is reaped only at the end, so it is not counted)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), children.ru_utime + children.ru_stime
+
+
 def clear_caches() -> None:
     """Empty the text-keyed memo caches so that every run starts cold, as a new eval does
     (copies of a letter share its text, so within a run a copy can still hit them)."""
     from imr_llm import _dates
+    from imr_llm.precedents import load_precedents
 
     _dates._cached_dates.cache_clear()
+    load_precedents(None)._classifiers.clear()  # the leave-one-letter-out fits
 
 
-def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[str, Any]:
+def run(
+    url: str, todo: list[Sample], connections: int, profile: bool, workers: int = 1
+) -> dict[str, Any]:
     prompts, _ = load_prompt_set(None)
     model = get_model(f"{url}::scripted", cache=False)
     predictor = make_predictor(model, "draft", prompts=prompts, library=load_guideline_library())
@@ -101,7 +113,10 @@ def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[s
         runner._predict = profiled  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.jsonl"
-        cpu0, wall0 = time.process_time(), time.perf_counter()
+        cpu0, wall0 = _cpu(), time.perf_counter()
+        prepare = getattr(predictor, "prepare", None)
+        if prepare is not None:  # as the eval does before its samples run
+            prepare(todo)
         with ResultsWriter(path) as writer:
             runner._run_samples(
                 predictor,
@@ -109,15 +124,18 @@ def run(url: str, todo: list[Sample], connections: int, profile: bool) -> dict[s
                 writer,
                 total=len(todo),
                 max_concurrency=connections,
+                workers=workers,
                 progress=False,
                 label="bench",
             )
-        wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+        wall, cpu1 = time.perf_counter() - wall0, _cpu()
+        cpu, workers_cpu = cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]
         results = read_results(path)
     runner._predict = plain  # type: ignore[assignment]
     return {
         "wall": wall,
-        "cpu": cpu,
+        "cpu": cpu + workers_cpu,
+        "workers_cpu": workers_cpu,
         "requests": sum(r.usage.requests for r in results),
         "chain": max(r.usage.requests for r in results),
         "errors": sum(not r.ok for r in results),
@@ -131,6 +149,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=256)
     parser.add_argument("--connections", type=int, nargs="+", default=[8, 32])
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="drafting processes (eval --workers)"
+    )
     parser.add_argument("--callers", nargs="*", default=[])
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the scripted answers trigger re-asks; keep stderr quiet
@@ -145,17 +166,18 @@ def main() -> None:
         )
         print()
         print(
-            "| connections | wall s | samples/s | requests | client CPU ms/sample | ideal s "
-            "| efficiency |"
+            "| connections | workers | wall s | samples/s | requests | client CPU ms/sample "
+            "(in workers) | ideal s | efficiency |"
         )
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         last: dict[str, Any] = {}
-        for n in args.connections:
-            last = run(url, todo, n, args.profile and n == args.connections[-1])
+        for n, w in [(n, w) for w in args.workers for n in args.connections]:
+            last = run(url, todo, n, args.profile and n == args.connections[-1], w)
             ideal = max(last["requests"] * args.latency_s / n, last["chain"] * args.latency_s)
             print(
-                f"| {n} | {last['wall']:.2f} | {len(todo) / last['wall']:.1f} | "
-                f"{last['requests']} | {1000 * last['cpu'] / len(todo):.1f} | {ideal:.2f} | "
+                f"| {n} | {w} | {last['wall']:.2f} | {len(todo) / last['wall']:.1f} | "
+                f"{last['requests']} | {1000 * last['cpu'] / len(todo):.1f} "
+                f"({1000 * last['workers_cpu'] / len(todo):.1f}) | {ideal:.2f} | "
                 f"{ideal / last['wall']:.2f} |"
                 + (f" ({last['errors']} errors)" if last["errors"] else "")
             )

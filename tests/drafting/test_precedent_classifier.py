@@ -82,3 +82,23 @@ def test_draft_carries_the_classifier_probability(small_case: CaseFile) -> None:
     expected = corpus.classifier().p_overturned("Physical therapy 2x4", text)
     assert d.p_precedents is not None and expected is not None
     assert abs(d.p_precedents - expected) < 1e-4
+
+
+def test_fast_probability_equals_sklearns_predict_proba_on_the_shipped_corpus() -> None:
+    """`p_overturned` skips scikit-learn's per-call validation; its arithmetic must stay that of
+    `TfidfVectorizer.transform` + `LogisticRegression.predict_proba`, for the corpus texts, for
+    unseen wording, and for a text with no known word."""
+    from imr_llm.precedents import load_precedents
+    from imr_llm.precedents._classifier import precedent_text
+
+    corpus = load_precedents()
+    letter = corpus.precedents[0].case_number
+    for clf in (corpus.classifier(), corpus.classifier(exclude=[letter])):
+        assert clf._weights is not None  # the fast path is in use
+        pairs = [(p.request, p.summary) for p in corpus.precedents[:40]]
+        pairs += [("Zzyzx quux", "Nothing the vocabulary knows."), ("", "")]
+        pairs += [(r + " for 6 weeks", s[::-1]) for r, s in pairs[:5]]
+        for request, summary in pairs:
+            features = clf._vectorizer.transform([precedent_text(request, summary)])
+            expected = float(clf._model.predict_proba(features)[0][1])
+            assert abs(clf.p_overturned(request, summary) - expected) < 1e-12

@@ -233,8 +233,9 @@ def _predictor_module(directory: Path) -> None:
     (directory / "reliability_predictor.py").write_text(header + source[start:end], "utf-8")
 
 
+@pytest.mark.parametrize("workers", [1, 2])
 def test_first_ctrl_c_stops_a_hung_eval_within_2s_and_loses_nothing(
-    letters_jsonl: Path, tmp_path: Path
+    letters_jsonl: Path, tmp_path: Path, workers: int
 ) -> None:
     answered = threading.Semaphore(3)  # three samples answer, then the endpoint hangs
 
@@ -249,7 +250,7 @@ def test_first_ctrl_c_stops_a_hung_eval_within_2s_and_loses_nothing(
         spec = f"{srv.base_url}::m"
         argv = ["eval", "--dataset", str(letters_jsonl), "--model", spec, "--out", str(out),
                 "-q", "--n-boot", "20", "--no-floor", "--no-cache",
-                "--max-concurrency", "2"]  # fmt: skip
+                "--max-concurrency", "2", "--workers", str(workers)]  # fmt: skip
         env = {**os.environ, "IMR_LLM_MAX_RETRIES": "0"}
         process = subprocess.Popen(
             [sys.executable, str(script), str(tmp_path), *argv],

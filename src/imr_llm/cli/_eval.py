@@ -60,6 +60,15 @@ PromptsOpt = Annotated[
 ConcurrencyOpt = Annotated[
     int, typer.Option("--max-concurrency", min=1, help="Samples run at once (threads).")
 ]
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes that draft the samples (Linux, macOS); model calls stay in this one. "
+        "For a fast endpoint at high --max-concurrency, where drafting's CPU is the limit.",
+    ),
+]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Skip samples already in results.jsonl.")]
 OverwriteOpt = Annotated[
     bool, typer.Option("--overwrite", help="Discard an existing run's results first.")
@@ -179,6 +188,7 @@ class EvalArgs:
     out: OutOpt = None
     prompts: PromptsOpt = None
     max_concurrency: ConcurrencyOpt = 1
+    workers: WorkersOpt = 1
     resume: ResumeOpt = False
     overwrite: OverwriteOpt = False
     no_cache: NoCacheOpt = False
@@ -258,6 +268,7 @@ def _run(args: EvalArgs) -> None:
         out=out,
         prompts=args.prompts or [],
         max_concurrency=args.max_concurrency,
+        workers=args.workers,
         resume=args.resume,
         overwrite=args.overwrite,
         cache=not args.no_cache,

@@ -61,6 +61,7 @@ class EvalConfig(Contract):
     prompts_dir: str | None = None
     prompts_version: str | None = None
     max_concurrency: int = Field(default=1, ge=1)
+    workers: int = Field(default=1, ge=1, description="Processes drafting the samples.")
     resume: bool = False
     overwrite: bool = False
     cache: bool = True

@@ -70,8 +70,12 @@ class ResultsWriter:
 
     def write(self, result: SampleResult) -> None:
         """Append and flush one line; a full disk is a StorageError (earlier lines stay)."""
+        self.write_line(result.model_dump_json())
+
+    def write_line(self, line: str) -> None:
+        """`write` for a result already serialised (`SampleResult.model_dump_json()`)."""
         try:
-            self._file.write(result.model_dump_json() + "\n")
+            self._file.write(line + "\n")
             self._file.flush()
         except OSError as exc:
             raise storage_error(exc, self.path) from exc

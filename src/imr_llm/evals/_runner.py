@@ -138,6 +138,35 @@ Outcome = tuple[SampleResult, ImrLlmError | None]
 POLL_S = 0.1  # the main thread wakes this often, so Ctrl-C is seen at once
 
 
+class _AbortRule:
+    """Stop the run when the first `ABORT_AFTER` samples all failed (the endpoint or the
+    prompts are broken, not the samples)."""
+
+    def __init__(self) -> None:
+        self.completed = 0
+        self.failed = 0
+        self.last: ImrLlmError | None = None
+
+    def __call__(self, ok: bool, failure: ImrLlmError | None) -> None:
+        self.record(ok, failure)
+        self.check()
+
+    def record(self, ok: bool, failure: ImrLlmError | None) -> None:
+        self.completed += 1
+        self.failed += not ok
+        if failure is not None:
+            self.last = failure
+
+    def check(self) -> None:
+        if self.completed >= ABORT_AFTER and self.failed == self.completed:
+            last = self.last
+            raise RunAborted(
+                f"the first {self.completed} samples all failed; stopping (last "
+                f"error: {type(last).__name__}: {last}; see results.jsonl)",
+                exit_code=last.exit_code if last is not None else 1,
+            )
+
+
 def _run_samples(
     predictor: Predictor,
     todo: Sequence[Sample],
@@ -147,31 +176,52 @@ def _run_samples(
     max_concurrency: int,
     progress: bool,
     label: str,
+    workers: int = 1,
 ) -> None:
     """Run `todo` on a thread pool; the main thread writes each result as it completes (in
     submission order within a batch). When the run stops on an error, results that finish
     meanwhile are still written before the exception propagates. On Ctrl-C the run stops at
     once: what finished is written, model requests still in flight are abandoned (their
-    threads send nothing more: `stop_requests`), and `Interrupted` is raised."""
+    threads send nothing more: `stop_requests`), and `Interrupted` is raised. With `workers`
+    > 1 the samples' flows run in that many forked processes (`imr_llm.evals._workers`)."""
+    if workers > 1:
+        from imr_llm.evals._workers import run_samples_in_processes
+
+        run_samples_in_processes(
+            predictor,
+            todo,
+            writer,
+            workers=workers,
+            max_concurrency=max_concurrency,
+            total=total,
+            progress=progress,
+            label=label,
+            predict=_predict,
+            on_result=_AbortRule(),
+            interrupted=lambda kept: Interrupted(
+                f"interrupted; {kept} finished sample(s) kept in {writer.path}",
+                results=writer.path,
+            ),
+        )
+        return
     bar = tqdm(
         total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
     )
-    workers = max(1, max_concurrency)
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imr-llm-sample")
+    threads = max(1, max_concurrency)
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="imr-llm-sample")
     order: dict[Future[Outcome], int] = {}
     written: set[Future[Outcome]] = set()
-    counts = {"completed": 0, "failed": 0}
-    failures: list[ImrLlmError] = []
+    rule = _AbortRule()
     queue = iter(todo)
     interrupted = False
     submitted = count()
 
     def refill(pending: set[Future[Outcome]]) -> None:
-        for sample in queue:  # at most 2x workers in flight, so that a stop cancels the rest
+        for sample in queue:  # at most 2x threads in flight, so that a stop cancels the rest
             future = pool.submit(_predict, predictor, sample)
             order[future] = next(submitted)
             pending.add(future)
-            if len(pending) >= 2 * workers:
+            if len(pending) >= 2 * threads:
                 break
 
     def drain(futures: set[Future[Outcome]]) -> BaseException | None:
@@ -186,10 +236,7 @@ def _run_samples(
             writer.write(result)
             order.pop(future, None)  # flat memory: a kept Future would keep its result
             bar.update(1)
-            counts["completed"] += 1
-            counts["failed"] += not result.ok
-            if failure is not None:
-                failures.append(failure)
+            rule.record(result.ok, failure)
         return error
 
     try:
@@ -200,19 +247,13 @@ def _run_samples(
             error = drain(done)
             if error is not None:
                 raise error
-            if counts["completed"] >= ABORT_AFTER and counts["failed"] == counts["completed"]:
-                last = failures[-1] if failures else None
-                raise RunAborted(
-                    f"the first {counts['completed']} samples all failed; stopping (last "
-                    f"error: {type(last).__name__}: {last}; see results.jsonl)",
-                    exit_code=last.exit_code if last is not None else 1,
-                )
+            rule.check()
             refill(pending)
     except KeyboardInterrupt:
         interrupted = True
         stop_requests()
         raise Interrupted(
-            f"interrupted; {counts['completed'] + len(_done(order, written))} finished "
+            f"interrupted; {rule.completed + len(_done(order, written))} finished "
             f"sample(s) kept in {writer.path}",
             results=writer.path,
         ) from None
@@ -341,6 +382,9 @@ def _run_variant(
             draft_options=config.draft_options,
         )
         label = config.variant or config.model
+        prepare = getattr(predictor, "prepare", None)
+        if prepare is not None:
+            prepare(todo)
         with ResultsWriter(results_path) as writer:
             if batch is not None:  # model requests as Batch API rounds
                 from imr_llm.evals._batch import run_batch_samples
@@ -363,6 +407,7 @@ def _run_variant(
                     writer,
                     total=len(samples),
                     max_concurrency=config.max_concurrency,
+                    workers=config.workers,
                     progress=config.progress,
                     label=label,
                 )
@@ -405,6 +450,7 @@ def run_eval(
     task: Task = "draft",
     prompts: Sequence[str | Path] = (),
     max_concurrency: int = 1,
+    workers: int = 1,
     resume: bool = False,
     overwrite: bool = False,
     cache: bool = True,
@@ -430,13 +476,21 @@ def run_eval(
     1; None: no check) of the samples failed (both after everything is written),
     `Interrupted` on Ctrl-C (finished samples kept) and `RunLocked` when another eval is
     writing `out`. `batch` sends the model requests as OpenAI Batch API rounds instead of
-    concurrent calls (`evals._batch`). With `check=False` nothing is raised for failed
-    samples or gates: the caller reports `run.gates` and calls `run.check()`."""
+    concurrent calls (`evals._batch`). `workers` > 1 drafts the samples in that many forked
+    processes while this one makes every model call (`evals._workers`). With `check=False`
+    nothing is raised for failed samples or gates: the caller reports `run.gates` and calls
+    `run.check()`."""
     if task not in ("draft", "summary"):
         raise InputError(f"unknown task {task!r} (draft or summary)")
     if resume and overwrite:
         raise InputError("--resume and --overwrite exclude each other")
     parse_gates(fail_if, task=task)  # a bad gate fails before any work
+    if workers != 1:
+        from imr_llm.evals._workers import check_workers
+
+        check_workers(workers)
+        if batch is not None:
+            raise InputError("--workers applies to online runs; --batch runs its rounds itself")
     try:
         drafting = DraftOptions.model_validate(
             draft_options if isinstance(draft_options, DraftOptions) else dict(draft_options or {})
@@ -463,6 +517,7 @@ def run_eval(
         samples_fingerprint=sample_fingerprint(samples),
         model=spec,
         max_concurrency=max_concurrency,
+        workers=workers,
         resume=resume,
         overwrite=overwrite,
         cache=cache,

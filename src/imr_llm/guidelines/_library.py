@@ -106,8 +106,9 @@ class Library:
         if chapter is None:
             return [hit.excerpt for hit in self.search(query, k)]
         hits = self.search(query, len(self))
-        inside = [h.excerpt for h in hits if same_chapter(h.excerpt.guideline, chapter)]
-        return (inside + [h.excerpt for h in hits if h.excerpt not in inside])[:k]
+        inside = [h for h in hits if same_chapter(h.excerpt.guideline, chapter)]
+        taken = {id(h) for h in inside}
+        return [h.excerpt for h in inside + [h for h in hits if id(h) not in taken]][:k]
 
     def citation(self, excerpts: Sequence[Excerpt]) -> GuidelineCitation:
         """One MAXIMUS guideline line citing several excerpts (see `citation_for`)."""

@@ -12,7 +12,10 @@ A corpus with fewer than `MIN_PER_CLASS` items of either decision gives no proba
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -36,6 +39,87 @@ def new_vectorizer() -> Any:
     )
 
 
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter: Any = None
+_controller: Any = None
+
+
+@contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """BLAS at one thread while any caller is inside (threadpoolctl; reference-counted, so
+    concurrent callers neither race nor leave the limit behind). The fits and predictions
+    here are tiny: OpenBLAS's own threads only spin, 10-30 ms of CPU per drafted item on
+    2 cores, taken from the eval's threads and worker processes."""
+    global _blas_users, _blas_limiter, _controller
+    with _blas_lock:
+        if _blas_users == 0:
+            if _controller is None:
+                from threadpoolctl import ThreadpoolController
+
+                _controller = ThreadpoolController()
+            _blas_limiter = _controller.limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+class _TermWeights:
+    """P(Overturned) of one text from the fitted vectorizer and regression, without
+    scikit-learn's per-call input validation (1-2 ms a call, paid once per drafted item).
+    The arithmetic is the documented one of `TfidfVectorizer(sublinear_tf=True, norm="l2")`
+    followed by the binary `LogisticRegression.predict_proba`: tf = 1 + ln(count), x = tf *
+    idf / ||tf * idf||, p = sigmoid(x . coef + intercept); the sklearn analyzer and vocabulary
+    are used as they are. tests/precedents pin it equal to `predict_proba`."""
+
+    def __init__(self, analyzer: Any, vocabulary: dict[str, int], idf: Any, coef: Any, b: float):
+        self.analyzer = analyzer
+        self.vocabulary = vocabulary
+        self.idf = [float(v) for v in idf]
+        self.coef = [float(v) for v in coef]
+        self.intercept = b
+
+    def p(self, text: str) -> float:
+        counts: dict[int, int] = {}
+        for token in self.analyzer(text):
+            j = self.vocabulary.get(token)
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        dot = norm = 0.0
+        for j, n in counts.items():
+            x = (1.0 + math.log(n)) * self.idf[j]
+            dot += x * self.coef[j]
+            norm += x * x
+        z = self.intercept + (dot / math.sqrt(norm) if norm > 0 else 0.0)
+        return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+def _term_weights(vectorizer: Any, model: Any) -> _TermWeights | None:
+    """The fast path for a vectorizer configured as `new_vectorizer` makes it, else None."""
+    params = vectorizer.get_params()
+    if not (
+        params.get("sublinear_tf") is True
+        and params.get("norm") == "l2"
+        and params.get("use_idf") is True
+        and params.get("binary") is False
+        and len(model.classes_) == 2
+    ):
+        return None
+    return _TermWeights(
+        vectorizer.build_analyzer(),
+        vectorizer.vocabulary_,
+        vectorizer.idf_,
+        model.coef_[0],
+        float(model.intercept_[0]),
+    )
+
+
 class DecisionClassifier:
     """Fitted on a set of precedents; `p_overturned(request, summary)`."""
 
@@ -56,6 +140,7 @@ class DecisionClassifier:
         self.n_overturned = sum(labels)
         self._vectorizer: Any = None
         self._model: Any = None
+        self._weights: _TermWeights | None = None
         if min(self.n_overturned, self.n - self.n_overturned) < MIN_PER_CLASS:
             return
         if vectorizer is None:
@@ -65,7 +150,10 @@ class DecisionClassifier:
             )
         self._vectorizer = vectorizer
         self._model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
-        self._model.fit(features, labels)
+        with single_threaded_blas():
+            self._model.fit(features, labels)
+
+        self._weights = _term_weights(vectorizer, self._model)
 
     @property
     def fitted(self) -> bool:
@@ -74,8 +162,12 @@ class DecisionClassifier:
     def p_overturned(self, request: str, summary: str) -> float | None:
         if self._model is None:
             return None
-        features = self._vectorizer.transform([precedent_text(request, summary)])
-        return float(self._model.predict_proba(features)[0][1])
+        text = precedent_text(request, summary)
+        if self._weights is not None:
+            return self._weights.p(text)
+        features = self._vectorizer.transform([text])
+        with single_threaded_blas():
+            return float(self._model.predict_proba(features)[0][1])
 
     def top_terms(self, k: int = 10) -> tuple[list[str], list[str]]:
         """The `k` terms that most raise and most lower P(Overturned) (for reports)."""

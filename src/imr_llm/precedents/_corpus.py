@@ -10,6 +10,7 @@ letter (the eval leaves out the letter being scored).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -101,6 +102,7 @@ class PrecedentCorpus:
         self._letters = frozenset(p.case_number for p in self.precedents)
         self._classifiers: dict[frozenset[str], DecisionClassifier] = {}
         self._tfidf: tuple[Any, Any] | None = None
+        self._fitting = threading.Lock()
 
     @staticmethod
     def _tokens(request: str, service: str) -> list[str]:
@@ -131,22 +133,31 @@ class PrecedentCorpus:
         logistic regression once per distinct exclusion set (a few milliseconds)."""
         skip = frozenset(exclude) & self._letters
         found = self._classifiers.get(skip)
-        if found is None:
-            if self._tfidf is None:
-                vectorizer = new_vectorizer()
-                texts = [precedent_text(p.request, p.summary) for p in self.precedents]
-                self._tfidf = (vectorizer, vectorizer.fit_transform(texts) if texts else None)
-            vectorizer, matrix = self._tfidf
-            rows = [i for i, p in enumerate(self.precedents) if p.case_number not in skip]
-            found = DecisionClassifier(
-                [self.precedents[i] for i in rows],
-                vectorizer=vectorizer if matrix is not None else None,
-                features=matrix[rows] if matrix is not None else None,
-            )
-            if len(self._classifiers) >= 256:
-                self._classifiers.clear()
-            self._classifiers[skip] = found
+        if found is not None:
+            return found
+        # One fit at a time: the eval's threads ask for the same letter's classifier at once,
+        # and fits racing each other for the GIL each took ~100x their own time.
+        with self._fitting:
+            found = self._classifiers.get(skip)
+            if found is None:
+                found = self._fit(skip)
+                if len(self._classifiers) >= 256:
+                    self._classifiers.clear()
+                self._classifiers[skip] = found
         return found
+
+    def _fit(self, skip: frozenset[str]) -> DecisionClassifier:
+        if self._tfidf is None:
+            vectorizer = new_vectorizer()
+            texts = [precedent_text(p.request, p.summary) for p in self.precedents]
+            self._tfidf = (vectorizer, vectorizer.fit_transform(texts) if texts else None)
+        vectorizer, matrix = self._tfidf
+        rows = [i for i, p in enumerate(self.precedents) if p.case_number not in skip]
+        return DecisionClassifier(
+            [self.precedents[i] for i in rows],
+            vectorizer=vectorizer if matrix is not None else None,
+            features=matrix[rows] if matrix is not None else None,
+        )
 
 
 def default_corpus_file() -> Path:
