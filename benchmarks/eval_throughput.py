@@ -1,16 +1,19 @@
 """Eval throughput against a scripted endpoint of fixed latency: is the client I/O-bound?
 
     .venv/bin/python benchmarks/eval_throughput.py [--latency-s 0.2] [--samples 256]
-        [--connections 8 32] [--profile]
+        [--connections 8 32] [--workers 1 2] [--profile]
 
 Starts `benchmarks/scripted_endpoint.py` in its own process (answers after `--latency-s`, no
 model), then runs the draft task's sample loop (the same `ModelPredictor` -> drafting ->
 instructor client -> scoring -> results.jsonl path as `imr-llm eval`) on `--samples` samples of
 the gold letters at each connection count, and prints samples/s, client CPU per sample and
 efficiency = ideal / actual wall time, where ideal = max(requests x latency / connections,
-the longest chain of sequential requests of one sample x latency). Target: >= 0.7 at 32
-connections on 2 cores. `--profile` prints the top client functions (cProfile over every
-worker thread) of a run at the last connection count.
+the longest chain of sequential requests of one sample x latency), at each `--workers` count
+(`eval --workers`: drafting in forked processes; their CPU is counted too). Every run starts
+cold: copies of a letter are distinct cases and the text caches and precedents fits are
+cleared, as in a new eval. Target: >= 0.7 at 32 connections on 2 cores. `--profile` prints
+the top client functions (cProfile over every thread of this process; not the workers') of a
+run at the last connection count.
 """
 
 from __future__ import annotations
