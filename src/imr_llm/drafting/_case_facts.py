@@ -132,16 +132,34 @@ def written_age(docs: list[Document]) -> Found | None:
     return best[1] if best else None
 
 
+_QUALIFIER = re.compile(r"^\s*\([^)]{0,40}\)")
+"""A qualifier between a label and its date: "Date of injury (cumulative trauma): ..."."""
+_RANGE_TO = re.compile(r"^\s*(?:-|–|—|to|through|thru)\s*$", re.I)
+
+
 def _labelled_dates(
-    docs: list[Document], label: re.Pattern[str]
+    docs: list[Document], label: re.Pattern[str], *, range_end: bool = False
 ) -> list[tuple[dt.date, Document, Line]]:
+    """Dates written right after `label` (a parenthetical qualifier between them is skipped).
+    With `range_end`, a range ("CT 01/01/2014 - 03/14/2015") gives its end: a cumulative-trauma
+    injury is dated at the end of the exposure, and the later date is the cautious one for
+    days since the injury."""
     out: list[tuple[dt.date, Document, Line]] = []
     for doc, line in _lines(docs):
         for m in label.finditer(line.text):
-            tail = line.text[m.end() : m.end() + 45]
-            dates = [d.date for d in find_dates(tail) if d.date and d.start <= 20]
-            if dates:
-                out.append((dates[0], doc, line))
+            tail = line.text[m.end() : m.end() + 80]
+            skip = _QUALIFIER.match(tail)
+            offset = skip.end() if skip else 0
+            found = [d for d in find_dates(tail) if d.date]
+            first = next((d for d in found if offset <= d.start <= offset + 20), None)
+            if first is None:
+                continue
+            chosen = first
+            later = [d for d in found if d.start >= first.end]
+            if range_end and later and _RANGE_TO.match(tail[first.end : later[0].start]):
+                chosen = later[0]
+            if chosen.date is not None:
+                out.append((chosen.date, doc, line))
     return out
 
 
@@ -161,7 +179,7 @@ def birth_date(docs: list[Document]) -> tuple[dt.date, Document, Line] | None:
 
 def injury_date_found(docs: list[Document]) -> Found | None:
     """The labelled date of injury most documents give, else one stated in prose."""
-    voted = _voted(_labelled_dates(docs, INJURY_DATE_LABEL))
+    voted = _voted(_labelled_dates(docs, INJURY_DATE_LABEL, range_end=True))
     if voted:
         return Found(voted[0], voted[1], voted[2], "labelled date of injury")
     from imr_llm.drafting._record_facts import injury_date

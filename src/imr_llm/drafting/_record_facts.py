@@ -22,8 +22,27 @@ _DOI_LABEL = re.compile(
     INJURY_DATE_LABEL.pattern + r"\s*(?:\([^)]*\))?\s*[:=#-]?\s*$", INJURY_DATE_LABEL.flags
 )
 """A date-of-injury label that ends right before the date ('DOI (claimed): ')."""
-_INJURY_WORD = re.compile(r"\binjur(?:ed|y|ies)\b|\bhurt\b", re.I)
-_ON = re.compile(r"\b(?:on|of|dated)\s*$", re.I)
+_INJURY_WORD = re.compile(
+    # "injured" as the event, not the "injured worker" of every IMR summary
+    r"\binjur(?:y|ies)\b|\binjured\b(?!\s+(?:worker|employee|patient|party|individual|person|"
+    r"man|woman|male|female|workers|employees)\b)|\bhurt\b|\baccident\b|"
+    r"\b(?:fell|slipped|tripped)\b|"
+    # the claim is the injury's: "a history of an occupational claim from 10/27/2016"
+    r"\b(?:industrial|occupational|work[- ]?related|workers'?\s*comp(?:ensation)?)\s+claim\b",
+    re.I,
+)
+_ON = re.compile(r"\b(?:on|of|dated|from|dates?\s+(?:to|from|back\s+to))\s*$", re.I)
+_CLAIM_FROM = re.compile(
+    r"\bclaim\s+(?:(?:dates?|dated)\s+(?:to|from|back\s+to)|from|of|dated|on)\s*$", re.I
+)
+"""The claim's own date, written right after it ("whose claim dates to 5/16/2009")."""
+_NOT_THIS_CLAIM_AFTER = re.compile(r"^\W{0,3}(?:non-?industrial|not\s+work[- ]related)", re.I)
+_OTHER_CLAIM = re.compile(
+    r"\b(?:prior|previous|earlier|older|another|other|separate|non-?industrial|settled)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:claims?|injur(?:y|ies)|accidents?)\b",
+    re.I,
+)
+"""A date stated for another injury or claim ("a prior claim from 2005") is not this one's."""
 _UR_HEAD = re.compile(
     r"utilization review|\bUR\b (?:determination|decision|denial|letter)|"
     r"notice of (?:utilization|non-?certification)|non-?certification",
@@ -74,7 +93,15 @@ def injury_date(case: CaseFile) -> tuple[dt.date, Document, Line] | None:
             if _DOI_LABEL.search(before):
                 return mention.date, doc, line
             sentence = re.split(r"[.;]\s", before)[-1]
-            if prose is None and _ON.search(sentence) and _INJURY_WORD.search(sentence):
+            if (
+                prose is None
+                and (
+                    (_ON.search(sentence) and _INJURY_WORD.search(sentence))
+                    or _CLAIM_FROM.search(sentence)
+                )
+                and not _OTHER_CLAIM.search(sentence)
+                and not _NOT_THIS_CLAIM_AFTER.match(text[mention.end : mention.end + 40])
+            ):
                 prose = (mention.date, doc, line)
     return prose
 
