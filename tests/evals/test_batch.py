@@ -8,9 +8,7 @@ batch input file against the OpenAI Batch request format and fails the batch oth
 from __future__ import annotations
 
 import json
-import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +25,7 @@ from scripted_endpoint import ScriptedEndpoint, check_batch_input, completion  #
 
 GOLD = ROOT / "evals" / "datasets" / "letters" / "gold.jsonl"
 LATENCY_KEYS = ("latency_s_mean", "latency_s_max", "latency_s_total")
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    logging.disable(logging.WARNING)  # the scripted answers trigger re-ask warnings
-    yield
-    logging.disable(logging.NOTSET)
+pytestmark = pytest.mark.usefixtures("quiet_logging")
 
 
 def _metrics(run: Any) -> dict[str, Any]:

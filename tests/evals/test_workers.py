@@ -9,10 +9,8 @@ holds, and a worker that dies stops the run with what finished kept for `--resum
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +29,10 @@ from scripted_endpoint import ScriptedEndpoint  # noqa: E402
 GOLD = ROOT / "evals" / "datasets" / "letters" / "gold.jsonl"
 FAST: dict[str, Any] = {"n_boot": 50, "progress": False, "floor": False}
 
-pytestmark = pytest.mark.skipif(not can_fork(), reason="--workers needs the fork start method")
-
-
-@pytest.fixture(autouse=True)
-def _quiet() -> Iterator[None]:
-    logging.disable(logging.WARNING)  # the scripted answers trigger re-ask warnings
-    yield
-    logging.disable(logging.NOTSET)
+pytestmark = [
+    pytest.mark.skipif(not can_fork(), reason="--workers needs the fork start method"),
+    pytest.mark.usefixtures("quiet_logging"),
+]
 
 
 def _without_latency(path: Path) -> dict[str, Any]:
