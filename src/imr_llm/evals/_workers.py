@@ -302,13 +302,23 @@ def run_samples_in_processes(
     kept = 0
     stopped = False
 
+    def stopped_error(worker: _Worker) -> ImrLlmError:
+        worker.process.join(timeout=1.0)
+        return ImrLlmError(
+            f"a worker process stopped (exit code {worker.process.exitcode}) with samples "
+            f"unfinished; {kept} finished sample(s) kept in {writer.path} (--resume runs the rest)"
+        )
+
     def refill() -> None:
         while sum(in_flight.values()) < limit:
             item = next(samples, None)
             if item is None:
                 return
             worker = min(pool, key=lambda w: in_flight[id(w)])
-            worker.send(("sample", item[0], item[1]))
+            try:
+                worker.send(("sample", item[0], item[1]))
+            except (OSError, ValueError):  # it died since its last result
+                raise stopped_error(worker) from None
             in_flight[id(worker)] += 1
             owner[item[0]] = worker
 
@@ -320,13 +330,7 @@ def run_samples_in_processes(
             except queue.Empty:
                 continue
             if message[0] == "gone":
-                worker = message[1]
-                worker.process.join(timeout=1.0)
-                raise ImrLlmError(
-                    f"a worker process stopped (exit code {worker.process.exitcode}) with "
-                    f"samples unfinished; {kept} finished sample(s) kept in {writer.path} "
-                    "(--resume runs the rest)"
-                )
+                raise stopped_error(message[1])
             if message[0] == "crash":
                 raise message[2].rebuild()
             _, index, line, ok, failure = message
