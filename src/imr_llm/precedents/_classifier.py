@@ -79,24 +79,28 @@ class _TermWeights:
     are used as they are. tests/precedents pin it equal to `predict_proba`."""
 
     def __init__(self, analyzer: Any, vocabulary: dict[str, int], idf: Any, coef: Any, b: float):
+        # the vectorizer's own vocabulary and idf and the model's coefficients, not copies:
+        # one corpus's left-out-letter classifiers share the first two
         self.analyzer = analyzer
         self.vocabulary = vocabulary
-        self.idf = [float(v) for v in idf]
-        self.coef = [float(v) for v in coef]
+        self.idf = idf
+        self.coef = coef
         self.intercept = b
 
     def p(self, text: str) -> float:
+        import numpy as np
+
         counts: dict[int, int] = {}
         for token in self.analyzer(text):
             j = self.vocabulary.get(token)
             if j is not None:
                 counts[j] = counts.get(j, 0) + 1
-        dot = norm = 0.0
-        for j, n in counts.items():
-            x = (1.0 + math.log(n)) * self.idf[j]
-            dot += x * self.coef[j]
-            norm += x * x
-        z = self.intercept + (dot / math.sqrt(norm) if norm > 0 else 0.0)
+        z = self.intercept
+        if counts:
+            index = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            tf = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+            x = tf * self.idf[index]
+            z += float(x @ self.coef[index]) / math.sqrt(float(x @ x))
         return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
 
 
