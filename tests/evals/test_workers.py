@@ -68,6 +68,18 @@ def test_workers_write_what_threads_write(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "workers" / "config.json").read_text())["workers"] == 2
 
 
+def test_summary_runs_on_workers_as_on_threads(tmp_path: Path) -> None:
+    cases = ROOT / "evals" / "datasets" / "synthetic_blind" / "tune"
+    with ScriptedEndpoint() as endpoint:
+        spec = f"{endpoint.base_url}::scripted"
+        common = {"model": spec, "cache": False, "limit": 3, "max_concurrency": 3, **FAST}
+        run_eval(cases, task="summary", out=tmp_path / "threads", **common)
+        run_eval(cases, task="summary", out=tmp_path / "workers", workers=2, **common)
+    threads = _without_latency(tmp_path / "threads" / "metrics.json")
+    assert threads["n_samples"] == 3 and threads["usage"]["requests"] >= 3
+    assert _without_latency(tmp_path / "workers" / "metrics.json") == threads
+
+
 def test_sample_errors_come_back_as_raised(letters_jsonl: Path, tmp_path: Path) -> None:
     flaky = FakePredictor(
         fail_on=lambda s: ModelError("endpoint timed out") if s.id == "CM16-0000003#1" else None
