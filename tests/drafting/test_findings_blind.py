@@ -17,7 +17,8 @@ DATA = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "findings_bl
 
 def _accuracy(split: str) -> tuple[float, list[str]]:
     table = load_criteria()
-    rows = [json.loads(line) for line in (DATA / f"{split}.jsonl").read_text("utf-8").splitlines()]
+    path = DATA.parent / split if split.endswith(".jsonl") else DATA / f"{split}.jsonl"
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
     wrong = []
     for row in rows:
         spec, met, unmet = table[row["finding"]]
@@ -31,7 +32,11 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
     return 1 - len(wrong) / len(rows), wrong
 
 
-@pytest.mark.parametrize(("split", "floor"), [("tune", 0.95), ("holdout", 0.70)])
+# findings_blind_2/findings.jsonl was scored once, after round 4's cue change: 0.672 -> 0.677
+@pytest.mark.parametrize(
+    ("split", "floor"),
+    [("tune", 0.95), ("holdout", 0.70), ("findings_blind_2/findings.jsonl", 0.67)],
+)
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
     accuracy, wrong = _accuracy(split)
     assert accuracy >= floor, "\n".join(wrong)

@@ -92,19 +92,29 @@ documentation that the injured worker is participating in a home exercise progra
 
 _POST_NEGATION = re.compile(
     r"^[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
-    r"(absent|negative|none|not (done|performed|present|seen|checked|noted|tried|obtained|"
-    r"elicited|reported)|unremarkable|resolved|within normal limits|wnl)\b"
+    r"(absent|negative|neg|none|n/a|not (done|performed|present|seen|checked|noted|tried|"
+    r"obtained|elicited|reported)|unremarkable|resolved|within normal limits|wnl|"
+    r"discontinued|stopped|tapered off|d/c'?d)\b"
 )
 """A negation written right after the finding ('SPASM: ABSENT', 'UDS: not done',
-'PHQ-9 = 2 (NEGATIVE)')."""
+'PHQ-9 = 2 (NEGATIVE)', 'Neer/Hawkins neg', 'Hydrocodone - discontinued 02/2024')."""
+
+_RESOLVED_AFTER = re.compile(
+    r"^[^.;]{0,60}?\b(?:(?:has|have|had|was|were|is|are)\s+(?:since\s+|now\s+|completely\s+|"
+    r"fully\s+)?)?resolved\b"
+)
+"""ConText's historical cue written after the finding in the same clause ('neuropathic pain
+after the crush injury has resolved', 'depressive symptoms noted in 2022 resolved with
+counseling'): the finding is not current."""
 
 _NOT_ASSERTED = re.compile(
     r"\b(rule out|r/o|(to )?(evaluate|assess|screen) for|concern for|question of|possible|"
     r"possibly|suspect(ed)?|may have|family history|mother|father|sister|brother|son|"
-    r"daughter|spouse|wife|husband|parents?|siblings?)\b[^.;]*$"
+    r"daughter|spouse|wife|husband|parents?|siblings?|allerg(?:y|ies|ic))\b[^.;]*$"
 )
 """Cues that a finding is not asserted of this patient (NegEx's uncertainty and ConText's
-other-experiencer cues): the mention counts neither way."""
+other-experiencer cues; a drug named in an allergy list is not one being taken): the mention
+counts neither way."""
 
 _PLANNED = re.compile(
     r"\b(will (obtain|order|check|get|request|schedule|consider)|plan(s|ned)? (to|for)|"
@@ -182,10 +192,12 @@ def _hits(
                 if _NOT_ASSERTED.search(clause) or (not counts_plans and _PLANNED.search(clause)):
                     continue
                 near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
+                after = text[m.end() : m.end() + 80]
                 negated = bool(
                     _NEGATION.search(near)
                     or _SCOPED_NEGATION.search(clause)
-                    or _POST_NEGATION.search(text[m.end() : m.end() + 40])
+                    or _POST_NEGATION.search(after[:40])
+                    or _RESOLVED_AFTER.search(after)
                 )
                 found.append((m.start(), m.group(0), not negated))
         for start, matched, supports in sorted(found):
