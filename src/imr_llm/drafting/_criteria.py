@@ -82,6 +82,19 @@ NEGATION_WINDOW = 40
 """Characters before a finding searched for a negation cue in the same clause (a minimal
 NegEx: 'denies numbness', 'no red flags', 'negative for fracture')."""
 
+_LIST_NEGATION = re.compile(r"\b(denie[sd]|deny|negative for|no|without|free of)\b")
+"""A negation trigger whose scope runs over a list to the end of the sentence (ConText):
+'denies fever, chills, unexplained weight loss, bowel/bladder incontinence, saddle anesthesia'.
+The scope ends at a termination term (`_TERMINATION`)."""
+_TERMINATION = re.compile(
+    r"\b(but|however|although|though|yet|except|aside from|apart from|still|whereas|"
+    r"other than|positive for|complains? of|c/o|reports?|endorses?|with)\b|\+"
+)
+LIST_SCOPE = 150
+
+_NON_PREFIX = re.compile(r"\bnon-?$")
+"""'non-radiating', 'non-tender': the prefix negates the finding it is written on."""
+
 _SCOPED_NEGATION = re.compile(
     r"\b(no (documentation|evidence|indication|record|mention)|not (documented|noted|indicated|"
     r"evident|established)|lack(s|ing)? (of )?(documentation|evidence)?|there (is|was|has been) "
@@ -125,12 +138,21 @@ _PLANNED = re.compile(
 ignored for criteria about planning (`counts_plans`)."""
 
 _REVERSAL = re.compile(
-    r"\b(now|currently|since|no longer|at (re-?eval|re-?evaluation|follow-?up)|today|"
-    r"has (since )?resolved|but)\b"
+    r"\b(now|currently|since|no longer|at (re-?eval|re-?evaluation|follow-?up|discharge)|today|"
+    r"has (since )?resolved|but|s/p|post-?op(erative(ly)?)?)\b|"
+    # a dated entry of a later visit ("02/2024 (s/p arthroscopy): no effusion")
+    r"\b(?:\d{1,2}/){1,2}\d{2,4}\b[^.:;]{0,40}:"
 )
 """A change over time between a finding and a later statement of its absence ('had numbness,
 now resolved'): the later statement then wins."""
 CLAUSE_WINDOW = 150
+
+
+def _list_negated(before: str) -> bool:
+    """A list negation trigger earlier in the sentence with no termination term after it."""
+    sentence = re.split(r"[.;]", before)[-1]
+    triggers = list(_LIST_NEGATION.finditer(sentence))
+    return bool(triggers) and not _TERMINATION.search(sentence[triggers[-1].end() :])
 
 
 @dataclass(frozen=True)
@@ -195,6 +217,8 @@ def _hits(
                 after = text[m.end() : m.end() + 80]
                 negated = bool(
                     _NEGATION.search(near)
+                    or _list_negated(text[max(0, m.start() - LIST_SCOPE) : m.start()])
+                    or _NON_PREFIX.search(near)
                     or _SCOPED_NEGATION.search(clause)
                     or _POST_NEGATION.search(after[:40])
                     or _RESOLVED_AFTER.search(after)
