@@ -32,10 +32,16 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
     return 1 - len(wrong) / len(rows), wrong
 
 
-# findings_blind_2/findings.jsonl was scored once, after round 4's cue change: 0.672 -> 0.677
+# scored once each in round 4: findings_blind_2 after the first cue change (0.672 -> 0.677),
+# findings_blind_3 after the second (0.698 -> 0.730)
 @pytest.mark.parametrize(
     ("split", "floor"),
-    [("tune", 0.95), ("holdout", 0.70), ("findings_blind_2/findings.jsonl", 0.67)],
+    [
+        ("tune", 0.95),
+        ("holdout", 0.70),
+        ("findings_blind_2/findings.jsonl", 0.67),
+        ("findings_blind_3/findings.jsonl", 0.72),
+    ],
 )
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
     accuracy, wrong = _accuracy(split)
