@@ -115,7 +115,7 @@ class ModelPredictor:
         (one per distinct left-out letter set, at most `max_fits`): fitted one after another
         here they take ~3 ms each, while fits racing the run's threads for the GIL took 10x
         the CPU, and worker processes (`--workers`) inherit them instead of each fitting its
-        own. One pass over the samples' ids (a lazy dataset stays lazy)."""
+        own. One pass over the samples (a lazy dataset stays lazy: each is built and dropped)."""
         if self.task != "draft":
             return
         from imr_llm.precedents import load_precedents

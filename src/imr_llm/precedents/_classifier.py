@@ -76,7 +76,8 @@ class _TermWeights:
     The arithmetic is the documented one of `TfidfVectorizer(sublinear_tf=True, norm="l2")`
     followed by the binary `LogisticRegression.predict_proba`: tf = 1 + ln(count), x = tf *
     idf / ||tf * idf||, p = sigmoid(x . coef + intercept); the sklearn analyzer and vocabulary
-    are used as they are. tests/precedents pin it equal to `predict_proba`."""
+    are used as they are. tests/drafting/test_precedent_classifier.py pins it equal to
+    `predict_proba`."""
 
     def __init__(self, analyzer: Any, vocabulary: dict[str, int], idf: Any, coef: Any, b: float):
         # the vectorizer's own vocabulary and idf and the model's coefficients, not copies:
