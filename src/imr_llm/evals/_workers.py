@@ -358,5 +358,7 @@ def run_samples_in_processes(
             if worker.reader is not None:  # it sees the child's end close, then returns
                 worker.reader.join(timeout=5.0)
             worker.conn.close()
-        calls.shutdown(wait=not stopped, cancel_futures=True)
+        # normally every call has answered by now; after an error or Ctrl-C no answer has anywhere
+        # to go, so nothing waits for calls still in flight
+        calls.shutdown(wait=False, cancel_futures=True)
         bar.close()
