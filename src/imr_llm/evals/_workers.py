@@ -15,7 +15,9 @@ is pickled but samples, model calls, answers and results), so this needs the `fo
 method (Linux, macOS). They ignore SIGINT: on Ctrl-C the parent stops them, keeps what finished
 and raises `Interrupted`, like the threaded runner. A child that dies stops the run with an
 error; what finished is kept, and `--resume` runs the rest. Results are written in completion
-order (metrics are read by sample id, not by line).
+order (metrics are read by sample id, not by line). A predictor without a `Model` in its
+`model` attribute (a baseline, a custom object) runs in the children as it is: whatever state
+it keeps (a test fake's call list) stays in the child that ran the sample.
 """
 
 from __future__ import annotations
