@@ -69,6 +69,8 @@ INJURY_DATE_LABEL = re.compile(
     r"(?:date\s+of\s+(?:industrial\s+)?injury|\bDOI\b|\bD/I\b|injury\s+date)", re.I
 )
 BIRTH_DATE_LABEL = re.compile(r"(?:date\s+of\s+birth|\bDOB\b|\bD\.O\.B\.?|birth\s*date)", re.I)
+RANGE_TO = re.compile(r"^\s*(?:-|–|—|to|through|thru|until)\s*$", re.I)
+"""What joins the two dates of a range ("01/01/2014 - 03/14/2015", "from ... through ...")."""
 
 
 def full_year(raw: str) -> int:

@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from imr_llm._dates import BIRTH_DATE_LABEL, INJURY_DATE_LABEL, find_dates
+from imr_llm._dates import BIRTH_DATE_LABEL, INJURY_DATE_LABEL, RANGE_TO, find_dates
 from imr_llm._text import norm
 from imr_llm.records import CaseFile, Document, Line
 from imr_llm.records._classify import DocumentLabel, head_lines, is_banner
@@ -134,7 +134,6 @@ def written_age(docs: list[Document]) -> Found | None:
 
 _QUALIFIER = re.compile(r"^\s*\([^)]{0,40}\)")
 """A qualifier between a label and its date: "Date of injury (cumulative trauma): ..."."""
-_RANGE_TO = re.compile(r"^\s*(?:-|–|—|to|through|thru)\s*$", re.I)
 
 
 def _labelled_dates(
@@ -156,7 +155,7 @@ def _labelled_dates(
                 continue
             chosen = first
             later = [d for d in found if d.start >= first.end]
-            if range_end and later and _RANGE_TO.match(tail[first.end : later[0].start]):
+            if range_end and later and RANGE_TO.match(tail[first.end : later[0].start]):
                 chosen = later[0]
             if chosen.date is not None:
                 out.append((chosen.date, doc, line))

@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from imr_llm._dates import INJURY_DATE_LABEL, find_dates
+from imr_llm._dates import INJURY_DATE_LABEL, RANGE_TO, find_dates
 from imr_llm._text import norm
 from imr_llm.drafting._evidence import support
 from imr_llm.records import CaseFile, Document, Line
@@ -26,7 +26,10 @@ _INJURY_WORD = re.compile(
     # "injured" as the event, not the "injured worker" of every IMR summary
     r"\binjur(?:y|ies)\b|\binjured\b(?!\s+(?:worker|employee|patient|party|individual|person|"
     r"man|woman|male|female|workers|employees)\b)|\bhurt\b|\baccident\b|"
-    r"\b(?:fell|slipped|tripped)\b|"
+    r"\b(?:fell|slipped|tripped|rear-?ended|struck|assaulted|attacked|crushed|twisted|sprained|"
+    r"strained|collided)\b|\bhit\s+(?:by|with|in)\b|\bcaught\s+(?:in|between)\b|\bfelt\s+a\s+pop\b|"
+    # a cumulative-trauma claim is dated by its exposure ("cumulative trauma from ... through ...")
+    r"\b(?:cumulative|continuous)\s+trauma\b|"
     # the claim is the injury's: "a history of an occupational claim from 10/27/2016"
     r"\b(?:industrial|occupational|work[- ]?related|workers'?\s*comp(?:ensation)?)\s+claim\b",
     re.I,
@@ -86,12 +89,11 @@ def injury_date(case: CaseFile) -> tuple[dt.date, Document, Line] | None:
     prose: tuple[dt.date, Document, Line] | None = None
     for doc, line in _lines(case):
         text = line.text
-        for mention in find_dates(text):
-            if mention.date is None:
-                continue
+        dated = [(m, m.date) for m in find_dates(text) if m.date is not None]
+        for i, (mention, date) in enumerate(dated):
             before = text[max(0, mention.start - 120) : mention.start]
             if _DOI_LABEL.search(before):
-                return mention.date, doc, line
+                return date, doc, line
             sentence = re.split(r"[.;]\s", before)[-1]
             if (
                 prose is None
@@ -102,7 +104,10 @@ def injury_date(case: CaseFile) -> tuple[dt.date, Document, Line] | None:
                 and not _OTHER_CLAIM.search(sentence)
                 and not _NOT_THIS_CLAIM_AFTER.match(text[mention.end : mention.end + 40])
             ):
-                prose = (mention.date, doc, line)
+                prose = (date, doc, line)
+                # a range ("from 06/01/2010 through 09/15/2013") is dated by its end
+                if i + 1 < len(dated) and RANGE_TO.match(text[mention.end : dated[i + 1][0].start]):
+                    prose = (dated[i + 1][1], doc, line)
     return prose
 
 
