@@ -75,14 +75,14 @@ def _compile(patterns: list[str]) -> re.Pattern[str] | None:
 # ------------------------------------------------------------------ looking up findings
 
 _NEGATION = re.compile(
-    r"\b(no|not|denie[sd]|deny|without|negative for|absence of|absent|free of|none|never|"
-    r"ruled out)\b[^.;:]*$"
+    r"\b(no|not|denie[sd]|deny|without|negative for|neg for|absence of|absent|free of|none|"
+    r"never|ruled out)\b[^.;:]*$"
 )
 NEGATION_WINDOW = 40
 """Characters before a finding searched for a negation cue in the same clause (a minimal
 NegEx: 'denies numbness', 'no red flags', 'negative for fracture')."""
 
-_LIST_NEGATION = re.compile(r"\b(denie[sd]|deny|negative for|no|without|free of)\b")
+_LIST_NEGATION = re.compile(r"\b(denie[sd]|deny|negative for|neg for|no|without|free of)\b")
 """A negation trigger whose scope runs over a list to the end of the sentence (ConText):
 'denies fever, chills, unexplained weight loss, bowel/bladder incontinence, saddle anesthesia'.
 The scope ends at a termination term (`_TERMINATION`)."""
@@ -104,13 +104,19 @@ _SCOPED_NEGATION = re.compile(
 documentation that the injured worker is participating in a home exercise program')."""
 
 _POST_NEGATION = re.compile(
-    r"^[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
-    r"(absent|negative|neg|none|n/a|not (done|performed|present|seen|checked|noted|tried|"
+    # the rest of the matched word first ('red flag' in 'RED FLAGS: Neg.')
+    r"^[a-z]*[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
+    r"(absent|negative|neg|none|n/a|no(?=\s*(?:[.;,]|$))|not (done|performed|present|seen|"
+    r"checked|noted|tried|"
     r"obtained|elicited|reported)|unremarkable|resolved|within normal limits|wnl|"
     r"discontinued|stopped|tapered off|d/c'?d)\b"
 )
 """A negation written right after the finding ('SPASM: ABSENT', 'UDS: not done',
 'PHQ-9 = 2 (NEGATIVE)', 'Neer/Hawkins neg', 'Hydrocodone - discontinued 02/2024')."""
+
+_PENDING_AFTER = re.compile(r"^[^.;]{0,40}?\b(pending|to be (scored|reviewed|read))\b")
+"""A test done but not resulted ('UDS collected today ... results pending'): not a finding
+either way."""
 
 _RESOLVED_AFTER = re.compile(
     r"^[^.;]{0,60}?\b(?:(?:has|have|had|was|were|is|are)\s+(?:since\s+|now\s+|completely\s+|"
@@ -130,7 +136,8 @@ other-experiencer cues; a drug named in an allergy list is not one being taken):
 counts neither way."""
 
 _PLANNED = re.compile(
-    r"\b(will (obtain|order|check|get|request|schedule|consider)|plan(s|ned)? (to|for)|"
+    r"\b(will (obtain|order|check|get|request|schedule|consider|run|review|perform|instruct)|"
+    r"plan(s|ned)? (to|for)|"
     r"to obtain|(request|requesting|requested|order|ordered|ordering) (an? |the )?"
     r"(new |repeat |updated )?)[^.;]*$"
 )
@@ -212,6 +219,8 @@ def _hits(
                     continue  # inside an explicit 'unmet' phrase ('no red flags')
                 clause = text[max(0, m.start() - CLAUSE_WINDOW) : m.start()]
                 if _NOT_ASSERTED.search(clause) or (not counts_plans and _PLANNED.search(clause)):
+                    continue
+                if _PENDING_AFTER.search(text[m.end() : m.end() + 80]):
                     continue
                 near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
                 after = text[m.end() : m.end() + 80]
