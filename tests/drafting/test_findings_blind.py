@@ -33,7 +33,8 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
 
 
 # scored once each in round 4: findings_blind_2 after the first cue change (0.672 -> 0.677),
-# findings_blind_3 (0.698 -> 0.730) and findings_blind_4 (0.640 -> 0.693) after the second
+# findings_blind_3 (0.698 -> 0.730) and findings_blind_4 (0.640 -> 0.693) after the second,
+# findings_blind_5 (0.693 -> 0.746 -> 0.757) after the second and the third
 @pytest.mark.parametrize(
     ("split", "floor"),
     [
@@ -42,6 +43,7 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
         ("findings_blind_2/findings.jsonl", 0.67),
         ("findings_blind_3/findings.jsonl", 0.72),
         ("findings_blind_4/findings.jsonl", 0.69),
+        ("findings_blind_5/findings.jsonl", 0.75),
     ],
 )
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
