@@ -76,8 +76,12 @@ def _compile(patterns: list[str]) -> re.Pattern[str] | None:
 
 _NEGATION = re.compile(
     r"\b(no|not|denie[sd]|deny|without|negative for|neg for|absence of|absent|free of|none|"
-    r"never|ruled out)\b[^.;:]*$"
+    r"never|ruled out|"
+    # stopped or refused ('stopped doing his home exercises', 'declined the recommended ...')
+    r"stopped|quit|discontinued|non-?compliant with|weaned off|declined?s?)\b[^.;:]*$"
 )
+_NEGATION_RIGHT_BEFORE = re.compile(r"\bneg\s*$")
+"""'neg numbness, neg tingling': the abbreviation negates only the word right after it."""
 NEGATION_WINDOW = 40
 """Characters before a finding searched for a negation cue in the same clause (a minimal
 NegEx: 'denies numbness', 'no red flags', 'negative for fracture')."""
@@ -109,7 +113,8 @@ _POST_NEGATION = re.compile(
     r"(absent|negative|neg|none|n/a|no(?=\s*(?:[.;,]|$))|not (done|performed|present|seen|"
     r"checked|noted|tried|"
     r"obtained|elicited|reported)|unremarkable|resolved|within normal limits|wnl|"
-    r"discontinued|stopped|tapered off|d/c'?d)\b"
+    r"discontinued|stopped|tapered off|d/c'?d|ruled out|(?:in )?(?:full |complete )?remission|"
+    r"no longer (?:planned|present|indicated|being considered))\b"
 )
 """A negation written right after the finding ('SPASM: ABSENT', 'UDS: not done',
 'PHQ-9 = 2 (NEGATIVE)', 'Neer/Hawkins neg', 'Hydrocodone - discontinued 02/2024')."""
@@ -228,6 +233,7 @@ def _hits(
                     _NEGATION.search(near)
                     or _list_negated(text[max(0, m.start() - LIST_SCOPE) : m.start()])
                     or _NON_PREFIX.search(near)
+                    or _NEGATION_RIGHT_BEFORE.search(near)
                     or _SCOPED_NEGATION.search(clause)
                     or _POST_NEGATION.search(after[:40])
                     or _RESOLVED_AFTER.search(after)
