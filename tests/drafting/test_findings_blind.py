@@ -62,6 +62,10 @@ def test_cues_each_way() -> None:
 
     assert status("spasm_documented", "Lumbar paraspinal spasm on palpation.") == "met"
     assert status("spasm_documented", "SPASM: ABSENT") == "not met"  # negation after the finding
+    # stopping negates what closely follows, not across a termination term
+    assert status("home_exercise", "He stopped doing his home exercises.") == "not met"
+    assert status("psych_symptoms", "He quit working because of anxiety.") == "met"
+    assert status("radicular_symptoms", "ROS: neg for numbness, tingling, weakness.") == "not met"
     assert status("red_flag", "Plan: x-rays to rule out fracture.") == "not documented"
     assert status("red_flag", "Father had colon cancer.") == "not documented"  # not the patient
     assert status("monitoring", "Will obtain a urine drug screen next visit.") == "not documented"

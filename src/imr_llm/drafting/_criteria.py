@@ -76,10 +76,14 @@ def _compile(patterns: list[str]) -> re.Pattern[str] | None:
 
 _NEGATION = re.compile(
     r"\b(no|not|denie[sd]|deny|without|negative for|neg for|absence of|absent|free of|none|"
-    r"never|ruled out|"
-    # stopped or refused ('stopped doing his home exercises', 'declined the recommended ...')
-    r"stopped|quit|discontinued|non-?compliant with|weaned off|declined?s?)\b[^.;:]*$"
+    r"never|ruled out)\b[^.;:]*$"
 )
+_STOPPED_BEFORE = re.compile(
+    r"\b(stopped|quit|discontinued|non-?compliant with|weaned off|declined?s?)\b([^.;:,]{0,25})$"
+)
+"""Stopping or refusing what follows closely ('stopped doing his home exercises', 'weaned off
+Percocet', 'declined the recommended decompression'); not across a termination term ('quit
+working because of anxiety')."""
 _NEGATION_RIGHT_BEFORE = re.compile(r"\bneg\s*$")
 """'neg numbness, neg tingling': the abbreviation negates only the word right after it."""
 NEGATION_WINDOW = 40
@@ -92,7 +96,8 @@ _LIST_NEGATION = re.compile(r"\b(denie[sd]|deny|negative for|neg for|no|without|
 The scope ends at a termination term (`_TERMINATION`)."""
 _TERMINATION = re.compile(
     r"\b(but|however|although|though|yet|except|aside from|apart from|still|whereas|"
-    r"other than|positive for|complains? of|c/o|reports?|endorses?|with)\b|\+"
+    r"other than|positive for|complains? of|c/o|reports?|endorses?|with|due to|because|"
+    r"secondary to)\b|\+"
 )
 LIST_SCOPE = 150
 
@@ -158,6 +163,11 @@ _REVERSAL = re.compile(
 """A change over time between a finding and a later statement of its absence ('had numbness,
 now resolved'): the later statement then wins."""
 CLAUSE_WINDOW = 150
+
+
+def _stopped_before(before: str) -> bool:
+    m = _STOPPED_BEFORE.search(before)
+    return m is not None and not _TERMINATION.search(m.group(2))
 
 
 def _list_negated(before: str) -> bool:
@@ -234,6 +244,7 @@ def _hits(
                     or _list_negated(text[max(0, m.start() - LIST_SCOPE) : m.start()])
                     or _NON_PREFIX.search(near)
                     or _NEGATION_RIGHT_BEFORE.search(near)
+                    or _stopped_before(near)
                     or _SCOPED_NEGATION.search(clause)
                     or _POST_NEGATION.search(after[:40])
                     or _RESOLVED_AFTER.search(after)
