@@ -73,6 +73,15 @@ RANGE_TO = re.compile(r"^\s*(?:-|–|—|to|through|thru|until)\s*$", re.I)
 """What joins the two dates of a range ("01/01/2014 - 03/14/2015", "from ... through ...")."""
 
 
+def range_end(text: str, first: DateMention, mentions: list[DateMention]) -> DateMention:
+    """`first`, or the mention it starts a range with ("06/01/2010 through 09/15/2013"): the
+    first of `mentions` (found in `text`) after it, when only a range word lies between."""
+    later = next((m for m in mentions if m.start >= first.end), None)
+    if later is not None and RANGE_TO.match(text[first.end : later.start]):
+        return later
+    return first
+
+
 def full_year(raw: str) -> int:
     """A written year: two digits are 20YY up to next year, else 19YY ('16' -> 2016, '85' ->
     1985)."""

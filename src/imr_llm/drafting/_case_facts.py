@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from imr_llm._dates import BIRTH_DATE_LABEL, INJURY_DATE_LABEL, RANGE_TO, find_dates
+from imr_llm._dates import BIRTH_DATE_LABEL, INJURY_DATE_LABEL, find_dates, range_end
 from imr_llm._text import norm
 from imr_llm.records import CaseFile, Document, Line
 from imr_llm.records._classify import DocumentLabel, head_lines, is_banner
@@ -137,10 +137,10 @@ _QUALIFIER = re.compile(r"^\s*\([^)]{0,40}\)")
 
 
 def _labelled_dates(
-    docs: list[Document], label: re.Pattern[str], *, range_end: bool = False
+    docs: list[Document], label: re.Pattern[str], *, ends_range: bool = False
 ) -> list[tuple[dt.date, Document, Line]]:
     """Dates written right after `label` (a parenthetical qualifier between them is skipped).
-    With `range_end`, a range ("CT 01/01/2014 - 03/14/2015") gives its end: a cumulative-trauma
+    With `ends_range`, a range ("CT 01/01/2014 - 03/14/2015") gives its end: a cumulative-trauma
     injury is dated at the end of the exposure, and the later date is the cautious one for
     days since the injury."""
     out: list[tuple[dt.date, Document, Line]] = []
@@ -153,10 +153,7 @@ def _labelled_dates(
             first = next((d for d in found if offset <= d.start <= offset + 20), None)
             if first is None:
                 continue
-            chosen = first
-            later = [d for d in found if d.start >= first.end]
-            if range_end and later and RANGE_TO.match(tail[first.end : later[0].start]):
-                chosen = later[0]
+            chosen = range_end(tail, first, found) if ends_range else first
             if chosen.date is not None:
                 out.append((chosen.date, doc, line))
     return out
@@ -178,7 +175,7 @@ def birth_date(docs: list[Document]) -> tuple[dt.date, Document, Line] | None:
 
 def injury_date_found(docs: list[Document]) -> Found | None:
     """The labelled date of injury most documents give, else one stated in prose."""
-    voted = _voted(_labelled_dates(docs, INJURY_DATE_LABEL, range_end=True))
+    voted = _voted(_labelled_dates(docs, INJURY_DATE_LABEL, ends_range=True))
     if voted:
         return Found(voted[0], voted[1], voted[2], "labelled date of injury")
     from imr_llm.drafting._record_facts import injury_date

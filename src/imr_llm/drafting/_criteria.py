@@ -84,8 +84,9 @@ _STOPPED_BEFORE = re.compile(
 """Stopping or refusing what follows closely ('stopped doing his home exercises', 'weaned off
 Percocet', 'declined the recommended decompression'); not across a termination term ('quit
 working because of anxiety')."""
-_NEGATION_RIGHT_BEFORE = re.compile(r"\bneg\s*$")
-"""'neg numbness, neg tingling': the abbreviation negates only the word right after it."""
+_NEGATION_RIGHT_BEFORE = re.compile(r"\b(?:neg\s*|non-?)$")
+"""Negations of only the word they are written on: 'neg numbness, neg tingling',
+'non-radiating', 'non-tender'."""
 NEGATION_WINDOW = 40
 """Characters before a finding searched for a negation cue in the same clause (a minimal
 NegEx: 'denies numbness', 'no red flags', 'negative for fracture')."""
@@ -99,10 +100,7 @@ _TERMINATION = re.compile(
     r"other than|positive for|complains? of|c/o|reports?|endorses?|with|due to|because|"
     r"secondary to)\b|\+"
 )
-LIST_SCOPE = 150
-
-_NON_PREFIX = re.compile(r"\bnon-?$")
-"""'non-radiating', 'non-tender': the prefix negates the finding it is written on."""
+"""ConText's termination terms: a negation's scope ends at them."""
 
 _SCOPED_NEGATION = re.compile(
     r"\b(no (documentation|evidence|indication|record|mention)|not (documented|noted|indicated|"
@@ -235,14 +233,13 @@ def _hits(
                 clause = text[max(0, m.start() - CLAUSE_WINDOW) : m.start()]
                 if _NOT_ASSERTED.search(clause) or (not counts_plans and _PLANNED.search(clause)):
                     continue
-                if _PENDING_AFTER.search(text[m.end() : m.end() + 80]):
+                after = text[m.end() : m.end() + 80]
+                if _PENDING_AFTER.search(after):
                     continue
                 near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
-                after = text[m.end() : m.end() + 80]
                 negated = bool(
                     _NEGATION.search(near)
-                    or _list_negated(text[max(0, m.start() - LIST_SCOPE) : m.start()])
-                    or _NON_PREFIX.search(near)
+                    or _list_negated(clause)
                     or _NEGATION_RIGHT_BEFORE.search(near)
                     or _stopped_before(near)
                     or _SCOPED_NEGATION.search(clause)

@@ -13,7 +13,7 @@ import itertools
 import re
 from collections.abc import Iterator
 
-from imr_llm._dates import INJURY_DATE_LABEL, RANGE_TO, find_dates
+from imr_llm._dates import INJURY_DATE_LABEL, find_dates, range_end
 from imr_llm._text import norm
 from imr_llm.drafting._evidence import support
 from imr_llm.records import CaseFile, Document, Line
@@ -89,11 +89,11 @@ def injury_date(case: CaseFile) -> tuple[dt.date, Document, Line] | None:
     prose: tuple[dt.date, Document, Line] | None = None
     for doc, line in _lines(case):
         text = line.text
-        dated = [(m, m.date) for m in find_dates(text) if m.date is not None]
-        for i, (mention, date) in enumerate(dated):
+        dated = [m for m in find_dates(text) if m.date is not None]
+        for mention in dated:
             before = text[max(0, mention.start - 120) : mention.start]
-            if _DOI_LABEL.search(before):
-                return date, doc, line
+            if _DOI_LABEL.search(before) and mention.date is not None:
+                return mention.date, doc, line
             sentence = re.split(r"[.;]\s", before)[-1]
             if (
                 prose is None
@@ -104,10 +104,9 @@ def injury_date(case: CaseFile) -> tuple[dt.date, Document, Line] | None:
                 and not _OTHER_CLAIM.search(sentence)
                 and not _NOT_THIS_CLAIM_AFTER.match(text[mention.end : mention.end + 40])
             ):
-                prose = (date, doc, line)
                 # a range ("from 06/01/2010 through 09/15/2013") is dated by its end
-                if i + 1 < len(dated) and RANGE_TO.match(text[mention.end : dated[i + 1][0].start]):
-                    prose = (dated[i + 1][1], doc, line)
+                end = range_end(text, mention, dated).date
+                prose = (end, doc, line) if end is not None else None
     return prose
 
 
