@@ -116,10 +116,7 @@ def run(
         runner._predict = profiled  # type: ignore[assignment]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "results.jsonl"
-        cpu0, wall0 = _cpu(), time.perf_counter()
-        prepare = getattr(predictor, "prepare", None)
-        if prepare is not None:  # as the eval does before its samples run
-            prepare(todo)
+        cpu0, wall0 = _cpu(), time.perf_counter()  # counts what the run prepares (its fits)
         with ResultsWriter(path) as writer:
             runner._run_samples(
                 predictor,

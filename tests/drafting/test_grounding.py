@@ -75,3 +75,28 @@ def test_ground_summary_catches_planted_wrong_date_in_fields_and_prose() -> None
         update={"date_of_injury": NOV_2, "prose": summary.prose.replace("11-3-16", "11-2-16")}
     )
     assert ground_summary(correct, CASE) == []
+
+
+def test_an_index_extended_with_texts_is_the_index_of_all_of_them() -> None:
+    records = [ln.text for d in CASE.documents for ln in d.lines]
+    extra = ["Request: 12 sessions of PT", "Guideline: 9-10 visits over 8 weeks; 3/4/2015."]
+    whole = RecordIndex(records + extra)
+    for index in (
+        RecordIndex.of_case(CASE, *extra),
+        RecordIndex(records[:3]).with_texts(records[3:] + extra),
+    ):
+        assert (index.text, index.dates, index.months, index.numbers) == (
+            whole.text,
+            whole.dates,
+            whole.months,
+            whole.numbers,
+        )
+
+
+def test_the_case_index_is_built_once_and_never_extended_in_place() -> None:
+    base = RecordIndex.of_case(CASE)
+    assert RecordIndex.of_case(CASE) is base
+    before = (base.text, set(base.numbers), set(base.dates))
+    RecordIndex.of_case(CASE, "99 visits on 1/2/2003")
+    assert (base.text, base.numbers, base.dates) == before
+    assert "99" not in base.numbers

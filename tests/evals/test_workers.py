@@ -154,3 +154,51 @@ def test_bad_worker_counts_are_refused(letters_jsonl: Path, tmp_path: Path) -> N
             batch=BatchOptions(),
             **FAST,
         )
+
+
+class _Preparing(FakePredictor):
+    """Prepares per letter (as the precedents fits are), and says in each draft which process
+    drafted it and whether that process had prepared the sample's letter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared: set[str] = set()
+
+    def prepare_key(self, sample: Any) -> str:
+        return str(sample.case_id)
+
+    def prepare(self, samples: Any) -> None:
+        self.prepared.update(self.prepare_key(s) for s in samples)
+
+    def predict(self, sample: Any) -> Any:
+        draft, usage = super().predict(sample)
+        ready = self.prepare_key(sample) in self.prepared
+        return draft.model_copy(update={"rationale": f"{os.getpid()} {ready}"}), usage
+
+
+def test_workers_prepare_their_own_share_of_the_letters(
+    letters_jsonl: Path, tmp_path: Path
+) -> None:
+    predictor = _Preparing()
+    run_eval(letters_jsonl, model=predictor, out=tmp_path / "run", workers=2, **FAST)
+    assert predictor.prepared == set()  # not in the parent: each worker fitted its share
+    ran = {
+        r.sample_id: (r.case_id, *(r.prediction or {})["rationale"].split())
+        for r in read_results(tmp_path / "run" / "results.jsonl")
+    }
+    assert len(ran) == 8 and {ready for _, _, ready in ran.values()} == {"True"}
+    by_letter: dict[str, set[str]] = {}
+    for case_id, pid, _ in ran.values():
+        by_letter.setdefault(case_id, set()).add(pid)
+    assert all(len(pids) == 1 for pids in by_letter.values())  # a letter stays in one worker
+    assert len(set().union(*by_letter.values())) == 2  # and both workers had letters
+
+
+def test_too_few_letters_to_share_are_prepared_before_the_fork(tmp_path: Path) -> None:
+    from imr_llm.evals._workers import _Shares
+
+    predictor = _Preparing()
+    samples = [type("S", (), {"case_id": c})() for c in ["a", "a", "b", "c", "d", "e"]]
+    shares = _Shares.of(predictor, samples, 2)  # type: ignore[arg-type]
+    assert shares is not None and shares.owner == {"a": 0, "b": 1, "c": 1, "d": 0, "e": 1}
+    assert _Shares.of(predictor, samples[:4], 2) is None  # type: ignore[arg-type]

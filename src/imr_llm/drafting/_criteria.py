@@ -14,7 +14,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -23,6 +23,7 @@ from pydantic import Field, ValidationError
 
 from imr_llm._dates import find_dates
 from imr_llm._errors import GuidelineLibraryError
+from imr_llm._memo import per_object
 from imr_llm._models import Contract
 from imr_llm.drafting._evidence import evidence_for
 from imr_llm.drafting._grounding import NUMBER_WORDS
@@ -343,23 +344,9 @@ _SERVICE_WORDS = {
 def prior_visits(case: CaseFile, service: str) -> tuple[int | None, Evidence | None]:
     """The largest number of completed visits of the same kind the records state ('completed 12
     sessions of physical therapy', '8 PT visits to date', 'has had six chiropractic treatments')."""
-    words = _SERVICE_WORDS.get(service)
-    if words is None:
+    patterns = _visit_patterns(service)
+    if not patterns:
         return None, None
-    patterns = [
-        re.compile(
-            rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?{words}\s*(?:sessions?|visits?|treatments?)",
-            re.I,
-        ),
-        re.compile(
-            rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?(?:sessions?|visits?|treatments?)\s+(?:of\s+)?{words}",
-            re.I,
-        ),
-        re.compile(
-            rf"{words}[^.;]{{0,40}}?\b(?:x|times|total of|completed|attended)\s*{_NUM}", re.I
-        ),
-        re.compile(rf"{words}\W{{1,3}}{_NUM}\s*(?:sessions?|visits?|treatments?)", re.I),
-    ]
     best: tuple[int, Evidence] | None = None
     for doc_id, text, offsets in _doc_lines(case, frozenset()):
         for pattern in patterns:
@@ -372,26 +359,51 @@ def prior_visits(case: CaseFile, service: str) -> tuple[int | None, Evidence | N
     return (best[0], best[1]) if best else (None, None)
 
 
+@cache
+def _visit_patterns(service: str) -> tuple[re.Pattern[str], ...]:
+    words = _SERVICE_WORDS.get(service)
+    if words is None:
+        return ()
+    return (
+        re.compile(
+            rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?{words}\s*(?:sessions?|visits?|treatments?)",
+            re.I,
+        ),
+        re.compile(
+            rf"{_NUM}\s*(?:\(\d+\)\s*)?(?:prior\s+|previous\s+|completed\s+)?(?:sessions?|visits?|treatments?)\s+(?:of\s+)?{words}",
+            re.I,
+        ),
+        re.compile(
+            rf"{words}[^.;]{{0,40}}?\b(?:x|times|total of|completed|attended)\s*{_NUM}", re.I
+        ),
+        re.compile(rf"{words}\W{{1,3}}{_NUM}\s*(?:sessions?|visits?|treatments?)", re.I),
+    )
+
+
+@per_object
 def injury_date(case: CaseFile) -> dt.date | None:
     """The date of injury, read as the summary reads it (`_case_facts.injury_date_found`: the
-    labelled date most documents give, else one stated in prose)."""
+    labelled date most documents give, else one stated in prose). Once per case file."""
     from imr_llm.drafting._case_facts import injury_date_found
 
     found = injury_date_found(case.documents)
     return found.value if found is not None and isinstance(found.value, dt.date) else None
 
 
+@per_object
+def _record_dates(case: CaseFile) -> list[dt.date]:
+    """Every full date the records mention, latest first (once per case file)."""
+    dates = {
+        m.date for _d, text, _o in _doc_lines(case, frozenset()) for m in find_dates(text) if m.date
+    }
+    return sorted(dates, reverse=True)
+
+
 def latest_date(case: CaseFile, *, today: dt.date | None = None) -> dt.date | None:
     """The latest full date the records mention (not in the future): the reference date for
     'days since the injury' when none is given."""
     limit = today or dt.date.today()
-    dates = [
-        m.date
-        for _d, text, _o in _doc_lines(case, frozenset())
-        for m in find_dates(text)
-        if m.date is not None and m.date <= limit
-    ]
-    return max(dates) if dates else None
+    return next((d for d in _record_dates(case) if d <= limit), None)
 
 
 UNRECOMMENDED_TOPICAL = re.compile(

@@ -9,11 +9,13 @@ shown to the user, never silently dropped.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
 from collections.abc import Iterable
 
 from imr_llm._dates import find_dates
+from imr_llm._memo import per_object
 from imr_llm.drafting._models import CaseSummary, GroundingIssue, ItemDraft
 from imr_llm.records import CaseFile
 
@@ -79,11 +81,15 @@ class RecordIndex:
     """The dates, numbers and normalised text of some source texts, for lookups."""
 
     def __init__(self, texts: Iterable[str]) -> None:
-        texts = list(texts)
-        self.text = normalize_text("\n".join(texts))
+        self.text = ""
         self.dates: set[dt.date] = set()
         self.months: set[tuple[int, int]] = set()
         self.numbers: set[str] = set()
+        self._add(list(texts))
+
+    def _add(self, texts: list[str]) -> None:
+        joined = normalize_text("\n".join(texts))
+        self.text = f"{self.text} {joined}" if self.text and joined else self.text or joined
         for text in texts:
             for mention in find_dates(text):
                 self.months.add(mention.month)
@@ -94,13 +100,27 @@ class RecordIndex:
                 w = word.lower()
                 self.numbers.add(str(_TENS[w] if w in _TENS else NUMBER_WORDS.index(w)))
 
+    def with_texts(self, texts: Iterable[str]) -> RecordIndex:
+        """A new index of this one's texts followed by `texts` (as if built from all of them)."""
+        out = copy.copy(self)
+        out.dates, out.months, out.numbers = set(self.dates), set(self.months), set(self.numbers)
+        out._add(list(texts))
+        return out
+
     @classmethod
     def of_case(cls, case: CaseFile, *extra: str) -> RecordIndex:
-        return cls([ln.text for d in case.documents for ln in d.lines] + list(extra))
+        """The index of the case's records (built once per case file) and of `extra` texts."""
+        base = _case_index(case)
+        return base.with_texts(extra) if extra else base
 
     def has_phrase(self, phrase: str) -> bool:
         norm = normalize_text(phrase)
         return bool(norm) and norm in self.text
+
+
+@per_object
+def _case_index(case: CaseFile) -> RecordIndex:
+    return RecordIndex([ln.text for d in case.documents for ln in d.lines])
 
 
 def check_text(text: str, field: str, index: RecordIndex) -> list[GroundingIssue]:

@@ -123,12 +123,19 @@ class ModelPredictor:
         corpus = self.draft_options.get("precedents") or load_precedents()
         seen: set[frozenset[str]] = set()
         for sample in samples:
-            exclude = frozenset(sample.held_out) if self.holdout else frozenset()
+            exclude = self.prepare_key(sample)
             if exclude not in seen:
                 seen.add(exclude)
                 corpus.classifier(exclude=exclude)
                 if len(seen) >= max_fits:
                     return
+
+    def prepare_key(self, sample: Sample) -> frozenset[str]:
+        """Samples with the same key share what `prepare` fits (their left-out letters): with
+        `--workers`, each worker prepares the keys of the samples it is given."""
+        if self.task != "draft" or not self.holdout:
+            return frozenset()
+        return frozenset(sample.held_out)
 
     def predict(self, sample: Sample) -> tuple[ItemDraft | CaseSummary, Usage]:
         from imr_llm import drafting

@@ -183,7 +183,8 @@ def _run_samples(
     meanwhile are still written before the exception propagates. On Ctrl-C the run stops at
     once: what finished is written, model requests still in flight are abandoned (their
     threads send nothing more: `stop_requests`), and `Interrupted` is raised. With `workers`
-    > 1 the samples' flows run in that many forked processes (`imr_llm.evals._workers`)."""
+    > 1 the samples' flows run in that many forked processes (`imr_llm.evals._workers`).
+    A predictor's `prepare(samples)` runs first: here, or shared out among the workers."""
     if workers > 1:
         from imr_llm.evals._workers import run_samples_in_processes
 
@@ -204,6 +205,9 @@ def _run_samples(
             ),
         )
         return
+    prepare = getattr(predictor, "prepare", None)
+    if prepare is not None:
+        prepare(todo)
     bar = tqdm(
         total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
     )
@@ -382,13 +386,13 @@ def _run_variant(
             draft_options=config.draft_options,
         )
         label = config.variant or config.model
-        prepare = getattr(predictor, "prepare", None)
-        if prepare is not None:
-            prepare(todo)
         with ResultsWriter(results_path) as writer:
             if batch is not None:  # model requests as Batch API rounds
                 from imr_llm.evals._batch import run_batch_samples
 
+                prepare = getattr(predictor, "prepare", None)
+                if prepare is not None:
+                    prepare(todo)
                 run_batch_samples(
                     predictor,
                     todo,

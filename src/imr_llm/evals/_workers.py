@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import itertools
 import multiprocessing
 import os
@@ -32,7 +33,7 @@ import queue
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -48,6 +49,9 @@ from imr_llm.llm._model import Completion, Model, Usage
 
 POLL_S = 0.1
 """How often the parent wakes while it waits for results (Ctrl-C and dead children are seen)."""
+
+IN_FLIGHT = 2
+"""Samples in flight per allowed model call: one waits on its call while another drafts."""
 
 Predict = Callable[[Any, Sample], tuple[SampleResult, ImrLlmError | None]]
 
@@ -174,9 +178,52 @@ class ProxyModel(Model):
         return value
 
 
-def _child(conn: Connection, predictor: Any, threads: int, predict: Predict) -> None:
-    """A worker process: run each sample it is sent on its threads and send back the result."""
+@dataclass(frozen=True)
+class _Shares:
+    """Which worker prepares (and then drafts) the samples of each `prepare_key`: keys are
+    dealt in the samples' order to the worker with the fewest samples so far, so that the
+    samples in flight at any time are spread over the workers too."""
+
+    key_of: Callable[[Sample], Hashable]
+    owner: dict[Hashable, int]
+
+    @classmethod
+    def of(cls, predictor: Any, todo: Sequence[Sample], workers: int) -> _Shares | None:
+        """None when the predictor prepares nothing per key, or has too few keys to share
+        (it then prepares in the parent, before the fork, for every worker)."""
+        key_of = getattr(predictor, "prepare_key", None)
+        if getattr(predictor, "prepare", None) is None or key_of is None:
+            return None
+        counts: dict[Hashable, int] = {}
+        for sample in todo:  # one pass: a lazy dataset stays lazy
+            key = key_of(sample)
+            counts[key] = counts.get(key, 0) + 1
+        if len(counts) < 2 * workers:
+            return None
+        load = [0] * workers
+        owner: dict[Hashable, int] = {}
+        for key, n in counts.items():
+            owner[key] = min(range(workers), key=load.__getitem__)
+            load[owner[key]] += n
+        return cls(key_of, owner)
+
+    def prepare(self, predictor: Any, todo: Sequence[Sample], worker: int) -> None:
+        predictor.prepare(s for s in todo if self.owner.get(self.key_of(s)) == worker)
+
+
+def _child(
+    conn: Connection,
+    predictor: Any,
+    threads: int,
+    predict: Predict,
+    share: tuple[_Shares, Sequence[Sample], int] | None = None,
+) -> None:
+    """A worker process: prepare its share of the samples (`share`: the shares, the samples,
+    this worker's number), then run each sample it is sent on its threads and send back the
+    result."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    if share is not None:
+        share[0].prepare(predictor, share[1], share[2])
     link = _Link(conn)
     local = predictor
     real = getattr(predictor, "model", None)
@@ -273,16 +320,33 @@ def run_samples_in_processes(
     check_workers(workers)
     ctx = multiprocessing.get_context("fork")
     model = getattr(predictor, "model", None)
-    threads = max(1, -(-max_concurrency // workers))
+    # A sample holds its thread while it drafts as well as while its call waits, so with only
+    # `max_concurrency` threads the connections idle while samples draft: the children get
+    # twice that (every sample in flight has a thread), and the parent's call pool below keeps
+    # at most `max_concurrency` calls in flight.
+    threads = max(1, -(-IN_FLIGHT * max_concurrency // workers))
+    # What the predictor fits before the samples run (the precedents classifier of each
+    # left-out letter) is fitted by the workers, each for the samples it will be given, at the
+    # same time; else here, before the fork, for all of them.
+    shares = _Shares.of(predictor, todo, workers)
+    if shares is None and getattr(predictor, "prepare", None) is not None:
+        predictor.prepare(todo)
     pool: list[_Worker] = []
-    for _ in range(workers):
-        parent_end, child_end = ctx.Pipe()
-        process = ctx.Process(
-            target=_child, args=(child_end, predictor, threads, predict), daemon=True
-        )
-        process.start()
-        child_end.close()
-        pool.append(_Worker(process, parent_end, threading.Lock()))
+    # What the children inherit is never collected there: frozen, their collections do not
+    # walk (and so copy, page by page) the parent's objects (the `gc.freeze` recipe for fork).
+    gc.freeze()
+    try:
+        for number in range(workers):
+            parent_end, child_end = ctx.Pipe()
+            share = None if shares is None else (shares, todo, number)
+            process = ctx.Process(
+                target=_child, args=(child_end, predictor, threads, predict, share), daemon=True
+            )
+            process.start()
+            child_end.close()
+            pool.append(_Worker(process, parent_end, threading.Lock()))
+    finally:
+        gc.unfreeze()
     calls = ThreadPoolExecutor(
         max_workers=max(1, max_concurrency), thread_name_prefix="imr-llm-call"
     )
@@ -299,7 +363,7 @@ def run_samples_in_processes(
     )
     samples = iter(enumerate(todo))
     in_flight = {id(w): 0 for w in pool}
-    limit = 2 * max(1, max_concurrency)  # at most this many samples sent and not finished
+    limit = IN_FLIGHT * max(1, max_concurrency)  # at most this many sent and not finished
     owner: dict[int, _Worker] = {}
     kept = 0
     stopped = False
@@ -316,7 +380,10 @@ def run_samples_in_processes(
             item = next(samples, None)
             if item is None:
                 return
-            worker = min(pool, key=lambda w: in_flight[id(w)])
+            if shares is not None:  # the worker that prepared it
+                worker = pool[shares.owner.get(shares.key_of(item[1]), 0)]
+            else:
+                worker = min(pool, key=lambda w: in_flight[id(w)])
             try:
                 worker.send(("sample", item[0], item[1]))
             except (OSError, ValueError):  # it died since its last result
