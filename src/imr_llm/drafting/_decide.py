@@ -126,6 +126,19 @@ def _toml_value(value: object) -> str:
 
 @lru_cache(maxsize=8)
 def _read(where: str) -> DecisionConfig:
+    """The settings in file `where`, parsed again only when the file changes (it is read for
+    every drafted item)."""
+    try:
+        stat = os.stat(where)
+    except OSError as exc:
+        raise GuidelineLibraryError(
+            f"cannot read decision settings: {exc.strerror}", path=where
+        ) from None
+    return _parse(where, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _parse(where: str, _mtime_ns: int, _size: int) -> DecisionConfig:
     try:
         return DecisionConfig.model_validate(tomllib.loads(Path(where).read_text(encoding="utf-8")))
     except OSError as exc:

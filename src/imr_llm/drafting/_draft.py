@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from imr_llm._errors import ModelError
+from imr_llm._memo import per_object
 from imr_llm._text import sentences
 from imr_llm.drafting._criteria import check_criteria, days_since_injury
 from imr_llm.drafting._decide import (
@@ -117,9 +118,13 @@ def route_item(
     injury = summary.date_of_injury if summary is not None else None
     days = days_since_injury(case, injury)
     context = " ".join(summary.body_parts) if summary is not None and summary.body_parts else ""
-    if not context:
-        context = " ".join(line.text for doc in case.documents for line in doc.lines[:40])[:3000]
-    return router.route(request, days_since_injury=days, context=context), days
+    return router.route(request, days_since_injury=days, context=context or _head(case)), days
+
+
+@per_object
+def _head(case: CaseFile) -> str:
+    """The opening lines of each record (where the body parts of the claim are named)."""
+    return " ".join(line.text for doc in case.documents for line in doc.lines[:40])[:3000]
 
 
 def decision_task(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -144,9 +144,21 @@ class Router:
             _POSTSURGICAL.search(text)
         )
 
+    memo: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Body parts of recent contexts (a case's context is routed once per item)."""
+
     def body_parts(self, text: str) -> list[str]:
         low = text.lower()
         return [bid for bid, pattern in self.bodies if pattern.search(low)]
+
+    def _context_parts(self, context: str) -> list[str]:
+        found = self.memo.get(context)
+        if found is None:
+            found = tuple(self.body_parts(context))
+            if len(self.memo) >= 256:
+                self.memo.clear()
+            self.memo[context] = found
+        return list(found)
 
     def route(
         self, request: str, *, days_since_injury: int | None = None, context: str = ""
@@ -155,7 +167,7 @@ class Router:
         case's body parts); the phase from the request's wording (post-operative) and the days
         since the injury."""
         service, matched = self.service_of(request)
-        bodies = self.body_parts(request) or self.body_parts(context)
+        bodies = self.body_parts(request) or self._context_parts(context)
         phase: Phase = "unknown"
         if _POSTSURGICAL.search(request):
             phase = "postsurgical"

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from itertools import islice
 
 from pydantic import Field
 
@@ -175,6 +176,11 @@ _BODY: dict[DocumentClass, re.Pattern[str]] = {
         re.I,
     ),
 }
+_BODY_ANYWHERE = {kind: re.compile(p.pattern, p.flags | re.M) for kind, p in _BODY.items()}
+"""Each body pattern over a document's lines joined by newlines: a line that matches matches
+there too (line anchors made per line), so a document without a match skips the line scan."""
+_PARTS = re.compile(r"\s{2,}|\s+-\s+|\s*\|\s*")
+"""Where a head line splits into parts (columns, ' - ', '|')."""
 _OTHER_TITLE = re.compile(
     r"claims?\s+(?:diary|file\s+note|notes?|log)|adjuster|subrogation|non-?industrial|not\s+(?:work|industrially)[\s-]+related|personal\s+(?:injury|illness)|"
     r"\bmis-?filed\b|wrong\s+(?:patient|chart|file)|\bprior\s+(?:claim|injury)\b|"
@@ -236,10 +242,13 @@ def document_signals(doc: Document) -> dict[DocumentClass, tuple[int, list[int]]
     """Score of each class for one document alone, with the lines that scored."""
     scores: dict[DocumentClass, tuple[int, list[int]]] = {}
     head = head_lines(doc)
+    # the title-like parts (upper case or short) of each head line's first three
+    head_titles = [
+        [p for p in _PARTS.split(line.text.strip())[:3] if p.isupper() or len(p) <= 60]
+        for line in head
+    ]
     for kind, pattern in _TITLES:
-        for pos, line in enumerate(head):
-            parts = re.split(r"\s{2,}|\s+-\s+|\s*\|\s*", line.text.strip())
-            titles = [p for p in parts[:3] if p.isupper() or len(p) <= 60]
+        for pos, (line, titles) in enumerate(zip(head, head_titles, strict=True)):
             if any(pattern.search(t) for t in titles):
                 # a title line (upper case or short) is worth more than a mention in the head,
                 # and the first lines (letterhead, form title) more than later ones
@@ -248,14 +257,17 @@ def document_signals(doc: Document) -> dict[DocumentClass, tuple[int, list[int]]
     for kind, pattern in _LETTERHEAD:
         if kind in scores:
             continue
-        for line in head[:4]:
-            parts = re.split(r"\s{2,}|\s+-\s+|\s*\|\s*", line.text.strip())
-            if any(pattern.search(p) for p in parts[:3] if p.isupper() or len(p) <= 60):
+        for line, titles in zip(head[:4], head_titles[:4], strict=True):
+            if any(pattern.search(t) for t in titles):
                 scores[kind] = (LETTERHEAD_WEIGHT, [line.number])
                 break
     content = [ln for ln in doc.lines if ln.text.strip() and not is_banner(ln.text)]
+    joined = "\n".join(ln.text for ln in content)
     for kind, pattern in _BODY.items():
-        hits = [line.number for line in content if pattern.search(line.text)]
+        if not _BODY_ANYWHERE[kind].search(joined):  # no line can match either
+            continue
+        # only the first three hits count
+        hits = list(islice((ln.number for ln in content if pattern.search(ln.text)), 3))
         if hits:
             old = scores.get(kind, (0, []))
             scores[kind] = (old[0] + min(len(hits), 3), old[1] + hits[:3])
