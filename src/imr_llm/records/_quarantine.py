@@ -27,6 +27,7 @@ import re
 
 from pydantic import Field
 
+from imr_llm._memo import per_object
 from imr_llm._models import Contract
 from imr_llm.records._models import CaseFile, Document, Line
 
@@ -142,7 +143,13 @@ def _document_instructions(doc: Document) -> list[Instruction]:
 
 def find_instructions(case: CaseFile) -> list[Instruction]:
     """Every record line addressed to a model or reviewer, in document and line order."""
-    return [i for doc in case.documents for i in _document_instructions(doc)]
+    return list(_case_instructions(case))
+
+
+@per_object
+def _case_instructions(case: CaseFile) -> tuple[Instruction, ...]:
+    """Once per case file: every item drafted from a case asks."""
+    return tuple(i for doc in case.documents for i in _document_instructions(doc))
 
 
 def without_instructions(case: CaseFile, instructions: list[Instruction] | None = None) -> CaseFile:
