@@ -12,7 +12,9 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
 
 from imr_llm._dates import find_dates
 from imr_llm._memo import per_object
@@ -87,24 +89,21 @@ class RecordIndex:
         self.numbers: set[str] = set()
         self._add(list(texts))
 
-    def _add(self, texts: list[str]) -> None:
-        joined = normalize_text("\n".join(texts))
-        self.text = f"{self.text} {joined}" if self.text and joined else self.text or joined
-        for text in texts:
-            for mention in find_dates(text):
-                self.months.add(mention.month)
-                if mention.date:
-                    self.dates.add(mention.date)
-            self.numbers.update(n for _, n in _numbers(text, skip_dates=False))
-            for word in _WORD_RE.findall(text):
-                w = word.lower()
-                self.numbers.add(str(_TENS[w] if w in _TENS else NUMBER_WORDS.index(w)))
+    def _add(self, texts: list[str], facts: Callable[[str], _Facts] | None = None) -> None:
+        """Index `texts` after what is indexed (`facts`: how each text's facts are read)."""
+        found = [(facts or _facts_of)(text) for text in texts]
+        self.text = " ".join(t for t in [self.text, *(f.text for f in found)] if t)
+        for f in found:
+            self.dates |= f.dates
+            self.months |= f.months
+            self.numbers |= f.numbers
 
     def with_texts(self, texts: Iterable[str]) -> RecordIndex:
-        """A new index of this one's texts followed by `texts` (as if built from all of them)."""
+        """A new index of this one's texts followed by `texts` (as if built from all of them).
+        The texts' own facts are memoised: the same guideline excerpts ground many items."""
         out = copy.copy(self)
         out.dates, out.months, out.numbers = set(self.dates), set(self.months), set(self.numbers)
-        out._add(list(texts))
+        out._add(list(texts), _cached_facts)
         return out
 
     @classmethod
@@ -116,6 +115,33 @@ class RecordIndex:
     def has_phrase(self, phrase: str) -> bool:
         norm = normalize_text(phrase)
         return bool(norm) and norm in self.text
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """One text's normalised text, dates, months and numbers (digits and words)."""
+
+    text: str
+    dates: frozenset[dt.date]
+    months: frozenset[tuple[int, int]]
+    numbers: frozenset[str]
+
+
+def _facts_of(text: str) -> _Facts:
+    mentions = find_dates(text)
+    numbers = {n for _, n in _numbers(text, skip_dates=False)}
+    for word in _WORD_RE.findall(text):
+        w = word.lower()
+        numbers.add(str(_TENS[w] if w in _TENS else NUMBER_WORDS.index(w)))
+    return _Facts(
+        normalize_text(text),
+        frozenset(m.date for m in mentions if m.date),
+        frozenset(m.month for m in mentions),
+        frozenset(numbers),
+    )
+
+
+_cached_facts = lru_cache(maxsize=1024)(_facts_of)
 
 
 @per_object
