@@ -11,15 +11,17 @@ efficiency = ideal / actual wall time, where ideal = max(requests x latency / co
 the longest chain of sequential requests of one sample x latency), at each `--workers` count
 (`eval --workers`: drafting in forked processes; their CPU is counted too). Every run starts
 cold: copies of a letter are distinct cases and the text caches and precedents fits are
-cleared, as in a new eval. Target: >= 0.7 at 32 connections on 2 cores. `--profile` prints
-the top client functions (cProfile over every thread of this process; not the workers') of a
-run at the last connection count.
+cleared, and each configuration is measured in a new process, as an eval runs. Target: >= 0.7
+at 32 connections on 2 cores. `--repeat K` measures each configuration K times (the machine's
+speed varies between runs). `--profile` measures the last configuration in this process and
+prints its top client functions (cProfile over every thread of this process; not the workers').
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import logging
 import os
 import pstats
@@ -143,6 +145,27 @@ def run(
     }
 
 
+def measure(url: str, n_samples: int, connections: int, workers: int, profile: bool) -> Any:
+    """One configuration, in this process: a warm-up (imports, first connections), then the
+    measured run."""
+    todo = samples(n_samples)
+    run(url, todo[:8], 4, False)
+    return run(url, todo, connections, profile, workers)
+
+
+def measure_in_new_process(url: str, n_samples: int, connections: int, workers: int) -> Any:
+    """One configuration in a new Python process, as an eval is: nothing left over from the
+    configurations measured before it (heap, caches, threads)."""
+    argv = ["--url", url, "--samples", str(n_samples), "--one", str(connections), str(workers)]
+    out = subprocess.run(
+        [sys.executable, __file__, *argv],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency-s", type=float, default=0.2)
@@ -152,17 +175,25 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, nargs="+", default=[1, 2], help="drafting processes (eval --workers)"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="measure each configuration this many times"
+    )
     parser.add_argument("--callers", nargs="*", default=[])
+    parser.add_argument("--url", help=argparse.SUPPRESS)  # --one: the endpoint already running
+    parser.add_argument("--one", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the scripted answers trigger re-asks; keep stderr quiet
+    if args.one:  # a child of main(): one configuration, its numbers as JSON
+        got = measure(args.url, args.samples, args.one[0], args.one[1], False)
+        print(json.dumps({k: v for k, v in got.items() if k != "profiles"}))
+        return
     proc, url = start_endpoint(args.latency_s)
     try:
-        todo = samples(args.samples)
-        run(url, todo[:8], 4, False)  # warm-up: imports, first connections
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
         print(
-            f"eval sample loop, {len(todo)} draft samples, scripted endpoint {args.latency_s} s "
-            f"per request (own process); {os.cpu_count()} CPUs, load average {load}"
+            f"eval sample loop, {args.samples} draft samples, scripted endpoint {args.latency_s} s "
+            f"per request (own process); each configuration in a new process; {os.cpu_count()} "
+            f"CPUs, load average {load}"
         )
         print()
         print(
@@ -170,26 +201,29 @@ def main() -> None:
             "(in workers) | ideal s | efficiency |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-        last: dict[str, Any] = {}
-        for n, w in [(n, w) for w in args.workers for n in args.connections]:
-            last = run(url, todo, n, args.profile and n == args.connections[-1], w)
+        configs = [(n, w) for w in args.workers for n in args.connections] * args.repeat
+        for i, (n, w) in enumerate(configs):
+            profiled = args.profile and i == len(configs) - 1
+            last = (
+                measure(url, args.samples, n, w, True)
+                if profiled
+                else measure_in_new_process(url, args.samples, n, w)
+            )
             ideal = max(last["requests"] * args.latency_s / n, last["chain"] * args.latency_s)
             print(
-                f"| {n} | {w} | {last['wall']:.2f} | {len(todo) / last['wall']:.1f} | "
-                f"{last['requests']} | {1000 * last['cpu'] / len(todo):.1f} "
-                f"({1000 * last['workers_cpu'] / len(todo):.1f}) | {ideal:.2f} | "
+                f"| {n} | {w} | {last['wall']:.2f} | {args.samples / last['wall']:.1f} | "
+                f"{last['requests']} | {1000 * last['cpu'] / args.samples:.1f} "
+                f"({1000 * last['workers_cpu'] / args.samples:.1f}) | {ideal:.2f} | "
                 f"{ideal / last['wall']:.2f} |"
                 + (f" ({last['errors']} errors)" if last["errors"] else "")
             )
-        if last.get("profiles"):
+        if args.profile:
             stats = pstats.Stats(last["profiles"][0])
             for extra in last["profiles"][1:]:
                 stats.add(extra)
             print()
             stats.sort_stats(os.environ.get("IMR_SORT", "tottime")).print_stats(25)
-            for name in (
-                sys.argv[sys.argv.index("--callers") + 1 :] if "--callers" in sys.argv else []
-            ):
+            for name in args.callers:
                 stats.print_callers(name)
     finally:
         proc.kill()
