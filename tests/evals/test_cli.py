@@ -72,3 +72,21 @@ def test_bad_invocations_exit_2(letters_jsonl: Path, tmp_path: Path) -> None:
                        "baseline/majority", "--out", str(tmp_path / "o")]) == 2  # fmt: skip
     assert _exit_code(["eval", "--task", "poem", "--dataset", str(letters_jsonl)]) == 2
     assert _exit_code(["eval", "--model", "baseline/majority", "compare", "a", "b"]) == 2
+
+
+def test_workers_default_to_one_per_cpu_at_high_concurrency(
+    letters_jsonl: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from imr_llm.evals._workers import auto_workers, can_fork
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert auto_workers(32) == (2 if can_fork() else 1)
+    assert auto_workers(4) == 1 and auto_workers(32, batch=True) == 1
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert auto_workers(64) == (4 if can_fork() else 1)
+
+    base = ["--dataset", str(letters_jsonl), "--model", "baseline/majority", "-q", "--n-boot", "50"]
+    for extra, expected in ([], 1), (["--max-concurrency", "8"], auto_workers(8)):
+        out = tmp_path / f"run{len(extra)}"
+        assert _exit_code(["eval", "--task", "draft", *base, *extra, "--out", str(out)]) == 0
+        assert json.loads((out / "config.json").read_text())["workers"] == expected

@@ -61,12 +61,13 @@ ConcurrencyOpt = Annotated[
     int, typer.Option("--max-concurrency", min=1, help="Samples run at once (threads).")
 ]
 WorkersOpt = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--workers",
         min=1,
         help="Processes that draft the samples (Linux, macOS); model calls stay in this one. "
-        "For a fast endpoint at high --max-concurrency, where drafting's CPU is the limit.",
+        "Default: one per CPU (at most 4) at --max-concurrency 8 or more (drafting's CPU is "
+        "then the limit), else 1.",
     ),
 ]
 ResumeOpt = Annotated[bool, typer.Option("--resume", help="Skip samples already in results.jsonl.")]
@@ -188,7 +189,7 @@ class EvalArgs:
     out: OutOpt = None
     prompts: PromptsOpt = None
     max_concurrency: ConcurrencyOpt = 1
-    workers: WorkersOpt = 1
+    workers: WorkersOpt = None
     resume: ResumeOpt = False
     overwrite: OverwriteOpt = False
     no_cache: NoCacheOpt = False
@@ -235,6 +236,7 @@ def _run(args: EvalArgs) -> None:
     from imr_llm.evals._batch import BatchOptions
     from imr_llm.evals._config import DraftOptions
     from imr_llm.evals._gates import parse_gates
+    from imr_llm.evals._workers import auto_workers
 
     dataset, model, out = args.dataset, args.model, args.out
     if not dataset or not model or not out:
@@ -268,7 +270,11 @@ def _run(args: EvalArgs) -> None:
         out=out,
         prompts=args.prompts or [],
         max_concurrency=args.max_concurrency,
-        workers=args.workers,
+        workers=(
+            args.workers
+            if args.workers is not None
+            else auto_workers(args.max_concurrency, batch=args.batch)
+        ),
         resume=args.resume,
         overwrite=args.overwrite,
         cache=not args.no_cache,

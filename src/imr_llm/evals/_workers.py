@@ -60,6 +60,19 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+AUTO_MIN_CONCURRENCY = 8
+"""`auto_workers`: below this many model calls in flight one process keeps up (measured at 8
+connections on 2 cores: threads 0.80-0.85 of ideal throughput, 2 workers 0.90)."""
+
+
+def auto_workers(max_concurrency: int, *, batch: bool = False) -> int:
+    """The `--workers` default: one per CPU (at most 4) when `max_concurrency` is high enough
+    for drafting's CPU to be the limit and processes can be forked; else 1 (threads)."""
+    if batch or not can_fork() or max_concurrency < AUTO_MIN_CONCURRENCY:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 def check_workers(workers: int) -> None:
     """Refuse `workers` > 1 where processes cannot be forked (Windows)."""
     if workers < 1:
