@@ -35,17 +35,19 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
 # scored once each in round 4: findings_blind_2 after the first cue change (0.672 -> 0.677),
 # findings_blind_3 (0.698 -> 0.730) and findings_blind_4 (0.640 -> 0.693) after the second,
 # findings_blind_5 (0.693 -> 0.746 -> 0.757) after the second and the third, findings_blind_6
-# (0.720 -> 0.794 -> 0.804) after the third and the fourth
+# (0.720 -> 0.794 -> 0.804) after the third and the fourth. Round 5's hypothetical and
+# normal-result cues were written from the errors of the spent sets 2-6 (now 0.747, 0.794,
+# 0.746, 0.804, 0.825: 17 items fixed, none broken)
 @pytest.mark.parametrize(
     ("split", "floor"),
     [
         ("tune", 0.95),
         ("holdout", 0.70),
-        ("findings_blind_2/findings.jsonl", 0.67),
-        ("findings_blind_3/findings.jsonl", 0.72),
-        ("findings_blind_4/findings.jsonl", 0.69),
-        ("findings_blind_5/findings.jsonl", 0.75),
-        ("findings_blind_6/findings.jsonl", 0.80),
+        ("findings_blind_2/findings.jsonl", 0.74),
+        ("findings_blind_3/findings.jsonl", 0.79),
+        ("findings_blind_4/findings.jsonl", 0.74),
+        ("findings_blind_5/findings.jsonl", 0.80),
+        ("findings_blind_6/findings.jsonl", 0.82),
     ],
 )
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
@@ -84,3 +86,14 @@ def test_cues_each_way() -> None:
         )
         == "not met"
     )  # a negation whose scope is the whole sentence
+    # a condition or an instruction to the patient asserts nothing; an IF unit is a device
+    assert status("radicular_symptoms", "If numbness develops, call.") == "not documented"
+    assert status("homebound", "Should she become homebound, home health may help.") == (
+        "not documented"
+    )
+    assert status("red_flag", "Red flag precautions reviewed with the patient.") == "not documented"
+    assert status("radicular_symptoms", "IF unit helps the radiating leg pain.") == "met"
+    assert status("radicular_symptoms", "Radiating pain to the calf; call if it worsens.") == "met"
+    # a normal result written just before the finding it qualifies, not across 'but'
+    assert status("neuro_deficit", "Sensation intact to LT in all dermatomes.") == "not met"
+    assert status("neuro_deficit", "Reflexes normal but L5 dermatome hypoesthesia.") == "met"

@@ -114,7 +114,8 @@ documentation that the injured worker is participating in a home exercise progra
 _POST_NEGATION = re.compile(
     # the rest of the matched word first ('red flag' in 'RED FLAGS: Neg.')
     r"^[a-z]*[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
-    r"(absent|negative|neg|none|n/a|no(?=\s*(?:[.;,]|$))|not (done|performed|present|seen|"
+    r"(absent|negative|neg|none|n/a|intact|normal|symmetric|no(?=\s*(?:[.;,]|$))|"
+    r"not (done|performed|present|seen|"
     r"checked|noted|tried|"
     r"obtained|elicited|reported)|unremarkable|resolved|within normal limits|wnl|"
     r"discontinued|stopped|tapered off|d/c'?d|ruled out|(?:in )?(?:full |complete )?remission|"
@@ -144,6 +145,29 @@ _NOT_ASSERTED = re.compile(
 other-experiencer cues; a drug named in an allergy list is not one being taken): the mention
 counts neither way."""
 
+_HYPOTHETICAL = re.compile(
+    r"\b(if(?! (?:unit|stim\w*|current|therapy|device|tens)\b)|should (?:he|she|they|it|pt|the "
+    r"(?:patient|injured worker|pain|symptoms?))|in (?:the )?(?:event|case) (?:of|that)|unless|"
+    r"precautions?|(?:counsel+ed|advised|instructed|educated|warned|reminded) "
+    r"(?:on|about|regarding|to|that)|"
+    r"(?:told|advised|instructed) (?:him|her|them|the patient|pt) (?:to|that))\b[^.;]*$"
+)
+"""ConText's hypothetical cues: a condition or an instruction to the patient ('if numbness
+develops, call the office', 'should she become homebound', 'red flag precautions reviewed')
+asserts nothing. 'IF unit' (interferential) is not a condition."""
+_HYPOTHETICAL_AFTER = re.compile(
+    r"^[a-z]*[^.;]{0,20}?\b(?:precautions|warning signs|(?:would|could|might) be (?:considered|"
+    r"an option|a (?:last|final) resort|appropriate)|(?:is|are) (?:discussed|reviewed) as an? "
+    r"option)\b"
+)
+"""The same written after the finding ('red flag precautions', 'opioids would be a last
+resort')."""
+_NORMAL_BEFORE = re.compile(
+    r"\b(intact|normal|symmetric(?:al)?|unremarkable|wnl)\b([^.;:,]{0,25})$"
+)
+"""A normal result written just before the finding it qualifies ('sensation intact to light
+touch in all dermatomes'); not across a termination term."""
+
 _PLANNED = re.compile(
     r"\b(will (obtain|order|check|get|request|schedule|consider|run|review|perform|instruct)|"
     r"plan(s|ned)? (to|for)|"
@@ -166,6 +190,11 @@ CLAUSE_WINDOW = 150
 
 def _stopped_before(before: str) -> bool:
     m = _STOPPED_BEFORE.search(before)
+    return m is not None and not _TERMINATION.search(m.group(2))
+
+
+def _normal_before(before: str) -> bool:
+    m = _NORMAL_BEFORE.search(before)
     return m is not None and not _TERMINATION.search(m.group(2))
 
 
@@ -234,8 +263,10 @@ def _hits(
                 clause = text[max(0, m.start() - CLAUSE_WINDOW) : m.start()]
                 if _NOT_ASSERTED.search(clause) or (not counts_plans and _PLANNED.search(clause)):
                     continue
+                if _HYPOTHETICAL.search(clause):
+                    continue
                 after = text[m.end() : m.end() + 80]
-                if _PENDING_AFTER.search(after):
+                if _PENDING_AFTER.search(after) or _HYPOTHETICAL_AFTER.search(after):
                     continue
                 near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
                 negated = bool(
@@ -243,6 +274,7 @@ def _hits(
                     or _list_negated(clause)
                     or _NEGATION_RIGHT_BEFORE.search(near)
                     or _stopped_before(near)
+                    or _normal_before(near)
                     or _SCOPED_NEGATION.search(clause)
                     or _POST_NEGATION.search(after[:40])
                     or _RESOLVED_AFTER.search(after)
