@@ -36,18 +36,19 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
 # findings_blind_3 (0.698 -> 0.730) and findings_blind_4 (0.640 -> 0.693) after the second,
 # findings_blind_5 (0.693 -> 0.746 -> 0.757) after the second and the third, findings_blind_6
 # (0.720 -> 0.794 -> 0.804) after the third and the fourth. Round 5's hypothetical and
-# normal-result cues were written from the errors of the spent sets 2-6 (now 0.747, 0.794,
-# 0.746, 0.804, 0.825: 17 items fixed, none broken)
+# normal-result cues, list items as scope ends and general vocabulary (failed conservative
+# care, procedures requested or declined) were written from the errors of the spent sets 2-6:
+# 0.737/0.751/0.735/0.799/0.804 -> 0.768/0.825/0.778/0.810/0.831, nothing broken
 @pytest.mark.parametrize(
     ("split", "floor"),
     [
         ("tune", 0.95),
-        ("holdout", 0.70),
-        ("findings_blind_2/findings.jsonl", 0.74),
-        ("findings_blind_3/findings.jsonl", 0.79),
-        ("findings_blind_4/findings.jsonl", 0.74),
-        ("findings_blind_5/findings.jsonl", 0.80),
-        ("findings_blind_6/findings.jsonl", 0.82),
+        ("holdout", 0.80),
+        ("findings_blind_2/findings.jsonl", 0.76),
+        ("findings_blind_3/findings.jsonl", 0.82),
+        ("findings_blind_4/findings.jsonl", 0.77),
+        ("findings_blind_5/findings.jsonl", 0.81),
+        ("findings_blind_6/findings.jsonl", 0.83),
     ],
 )
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
@@ -97,3 +98,9 @@ def test_cues_each_way() -> None:
     # a normal result written just before the finding it qualifies, not across 'but'
     assert status("neuro_deficit", "Sensation intact to LT in all dermatomes.") == "not met"
     assert status("neuro_deficit", "Reflexes normal but L5 dermatome hypoesthesia.") == "met"
+    # a list item ends the negation scope of the item before it
+    bullets = "- PT x18: no improvement\n- Conservative tx exhausted"
+    assert status("failed_conservative", bullets) == "met"
+    assert status("gi_risk", "- AGE: 42\n- DYSPEPSIA: DENIES\n- ANTICOAGULANTS/ASA: NONE") == (
+        "not met"
+    )

@@ -113,8 +113,9 @@ documentation that the injured worker is participating in a home exercise progra
 
 _POST_NEGATION = re.compile(
     # the rest of the matched word first ('red flag' in 'RED FLAGS: Neg.')
-    r"^[a-z]*[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
-    r"(absent|negative|neg|none|n/a|intact|normal|symmetric|no(?=\s*(?:[.;,]|$))|"
+    r"^[a-z]*(?:/[a-z]+)*[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
+    r"(absent|negative|neg|none|n/a|intact|normal|symmetric|denie[sd]|=\s*0(?![\d./])|"
+    r"no(?=\s*(?:[.;,]|$))|"
     r"not (done|performed|present|seen|"
     r"checked|noted|tried|"
     r"obtained|elicited|reported)|unremarkable|resolved|within normal limits|wnl|"
@@ -122,7 +123,8 @@ _POST_NEGATION = re.compile(
     r"no longer (?:planned|present|indicated|being considered))\b"
 )
 """A negation written right after the finding ('SPASM: ABSENT', 'UDS: not done',
-'PHQ-9 = 2 (NEGATIVE)', 'Neer/Hawkins neg', 'Hydrocodone - discontinued 02/2024')."""
+'PHQ-9 = 2 (NEGATIVE)', 'PHQ-2 = 0', 'Neer/Hawkins neg', 'DYSPEPSIA: DENIES',
+'ANTICOAGULANTS/ASA: NONE', 'Hydrocodone - discontinued 02/2024')."""
 
 _PENDING_AFTER = re.compile(r"^[^.;]{0,40}?\b(pending|to be (scored|reviewed|read))\b")
 """A test done but not resulted ('UDS collected today ... results pending'): not a finding
@@ -219,16 +221,23 @@ def _doc_lines(
     case: CaseFile, skip: frozenset[tuple[str, int]]
 ) -> Iterator[tuple[str, str, list[tuple[int, Line]]]]:
     """Each document's text (lines joined by spaces, so a phrase wrapped over two lines is
-    found) with the start offset of every line."""
+    found; a line that starts a list item ends the one before, as a sentence would) with the
+    start offset of every line."""
     for doc in case.documents:
         parts, offsets, pos = [], [], 0
         for line in doc.lines:
             if (doc.id, line.number) in skip:
                 continue
+            if parts:
+                parts.append(";" if _LIST_ITEM.match(line.text) else " ")
             offsets.append((pos, line))
             parts.append(line.text)
             pos += len(line.text) + 1
-        yield doc.id, " ".join(parts).lower(), offsets
+        yield doc.id, "".join(parts).lower(), offsets
+
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*\u2022\u00b7]\s|\d{1,2}[.)]\s)")
+"""A line that starts a bulleted or numbered list item."""
 
 
 def _line_at(offsets: list[tuple[int, Line]], pos: int) -> Line:
