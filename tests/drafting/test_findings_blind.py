@@ -49,6 +49,7 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
         ("findings_blind_4/findings.jsonl", 0.77),
         ("findings_blind_5/findings.jsonl", 0.80),
         ("findings_blind_6/findings.jsonl", 0.83),
+        ("findings_blind_7/findings.jsonl", 0.71),  # round 5, scored once: 0.688 -> 0.714
     ],
 )
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
