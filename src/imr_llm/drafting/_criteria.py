@@ -224,7 +224,9 @@ def _doc_lines(
     found; a line that starts a list item ends the one before, as a sentence would) with the
     start offset of every line."""
     for doc in case.documents:
-        parts, offsets, pos = [], [], 0
+        parts: list[str] = []
+        offsets: list[tuple[int, Line]] = []
+        pos = 0
         for line in doc.lines:
             if (doc.id, line.number) in skip:
                 continue

@@ -1,4 +1,4 @@
-"""A loaded excerpt library with BM25 retrieval (rank-bm25's Okapi BM25)."""
+"""A loaded excerpt library with BM25 retrieval (rank-bm25's Okapi BM25, `imr_llm._bm25`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rank_bm25 import BM25Okapi
-
+from imr_llm._bm25 import Bm25
 from imr_llm.guidelines._citation import citation_for
 from imr_llm.guidelines._models import Excerpt
 from imr_llm.guidelines._tokens import query_terms, tokenize
@@ -19,7 +18,7 @@ MTUS_PRIOR = 1.15
 MTUS one ranks first, as the medical evidence search sequence requires."""
 
 
-class _LuceneBM25(BM25Okapi):  # type: ignore[misc]  # rank_bm25 is untyped: BM25Okapi is Any
+class _LuceneBM25(Bm25):
     """Okapi BM25 with Lucene's idf, log(1 + (N - df + 0.5) / (df + 0.5)), which is never
     negative or zero: with plain Okapi idf a term found in half of a small library scores 0."""
 
@@ -118,8 +117,8 @@ class Library:
         """Weighted BM25: each query term's scores times its weight, times the MTUS prior."""
         totals = [0.0] * len(self)
         for term, weight in terms.items():
-            for i, score in enumerate(self._bm25.get_scores([term])):
-                totals[i] += weight * float(score)
+            for i, score in enumerate(self._bm25.term_scores(term).tolist()):
+                totals[i] += weight * score
         return [total * prior for total, prior in zip(totals, self._prior, strict=True)]
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
-from rank_bm25 import BM25Okapi
 
+from imr_llm._bm25 import Bm25
 from imr_llm._errors import InputError
 from imr_llm._models import Contract
 from imr_llm._text import sentences
@@ -98,7 +98,7 @@ class PrecedentCorpus:
         self.precedents = tuple(precedents)
         self.source = source
         docs = [self._tokens(p.request, p.service) for p in self.precedents]
-        self._bm25 = BM25Okapi(docs) if docs else None
+        self._bm25 = Bm25(docs) if docs else None
         self._letters = frozenset(p.case_number for p in self.precedents)
         self._classifiers: dict[frozenset[str], DecisionClassifier] = {}
         self._tfidf: tuple[Any, Any] | None = None
