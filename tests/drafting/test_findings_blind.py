@@ -44,12 +44,12 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
     [
         ("tune", 0.95),
         ("holdout", 0.80),
-        ("findings_blind_2/findings.jsonl", 0.76),
-        ("findings_blind_3/findings.jsonl", 0.82),
+        ("findings_blind_2/findings.jsonl", 0.77),
+        ("findings_blind_3/findings.jsonl", 0.83),
         ("findings_blind_4/findings.jsonl", 0.77),
         ("findings_blind_5/findings.jsonl", 0.80),
-        ("findings_blind_6/findings.jsonl", 0.83),
-        ("findings_blind_7/findings.jsonl", 0.71),  # round 5, scored once: 0.688 -> 0.714
+        ("findings_blind_6/findings.jsonl", 0.84),
+        ("findings_blind_7/findings.jsonl", 0.76),  # scored once: 0.688 -> 0.714; then spent
     ],
 )
 def test_finding_lookup_on_blind_snippets(split: str, floor: float) -> None:
@@ -105,3 +105,13 @@ def test_cues_each_way() -> None:
     assert status("gi_risk", "- AGE: 42\n- DYSPEPSIA: DENIES\n- ANTICOAGULANTS/ASA: NONE") == (
         "not met"
     )
+    # a word broken at a line's end by PDF extraction is read whole
+    assert status("neuro_deficit", "Neuro: decreased sensation C6 der-\nmatome R.") == "met"
+    # a finding of another claim is not this one's
+    assert status("joint_finding", "L knee 2+ effusion (old non-industrial ACL tear).") == (
+        "not documented"
+    )
+    assert status("red_flag", "Under a separate 2017 claim he had a fracture.") == "not documented"
+    # a normal result closing a list of tests
+    assert status("joint_finding", "Lachman, anterior and posterior drawer negative.") == "not met"
+    assert status("failed_first_line", "Gabapentin caused dizziness and was stopped.") == "met"

@@ -115,16 +115,31 @@ _POST_NEGATION = re.compile(
     # the rest of the matched word first ('red flag' in 'RED FLAGS: Neg.')
     r"^[a-z]*(?:/[a-z]+)*[^a-z.;]{0,12}(?:is |was |were |are |has |have )?(?:been )?"
     r"(absent|negative|neg|none|n/a|intact|normal|symmetric|denie[sd]|=\s*0(?![\d./])|"
-    r"no(?=\s*(?:[.;,]|$))|"
-    r"not (done|performed|present|seen|"
-    r"checked|noted|tried|"
-    r"obtained|elicited|reported)|unremarkable|resolved|within normal limits|wnl|"
+    r"no(?=\s*(?:[.;,]|$))|non-?adherent|non-?compliant|"
+    r"not (done|performed|present|seen|checked|noted|tried|obtained|elicited|reported|"
+    r"reviewed|assessed|completed|addressed|on file|available)|"
+    r"unremarkable|resolved|within normal limits|wnl|"
     r"discontinued|stopped|tapered off|d/c'?d|ruled out|(?:in )?(?:full |complete )?remission|"
     r"no longer (?:planned|present|indicated|being considered))\b"
 )
 """A negation written right after the finding ('SPASM: ABSENT', 'UDS: not done',
 'PHQ-9 = 2 (NEGATIVE)', 'PHQ-2 = 0', 'Neer/Hawkins neg', 'DYSPEPSIA: DENIES',
 'ANTICOAGULANTS/ASA: NONE', 'Hydrocodone - discontinued 02/2024')."""
+_POST_LIST_NEGATION = re.compile(
+    r"^[a-z]*(?:/[a-z]+)*(?:(?:\s*,\s*|\s+and\s+|\s+or\s+|\s*/\s*)"
+    r"(?!(?:was|were|is|are|has|have|had|been)\b)[a-z'-]+(?:\s[a-z'-]+){0,2}){1,5}"
+    r"[^a-z.;]{0,12}(?:(?:is|are|was|were) )?(negative|neg|absent|intact|normal|unremarkable|wnl)\b"
+)
+"""A normal result that closes a list of findings ('Lachman, anterior and posterior drawer
+negative', 'Neer and Hawkins negative')."""
+
+
+_OTHER_CLAIM_AFTER = re.compile(
+    r"^[^.;]{0,60}?\b(?:(?:separate|prior|previous|another|other|old|earlier|different) "
+    r"(?:\d{4} )?(?:[a-z]+ )?claim|non-?industrial)\b"
+)
+"""A finding of another claim or injury ('... positive Lachman (old non-industrial ACL tear)',
+'... (related to a separate cervical claim)'): not of this one."""
 
 _PENDING_AFTER = re.compile(r"^[^.;]{0,40}?\b(pending|to be (scored|reviewed|read))\b")
 """A test done but not resulted ('UDS collected today ... results pending'): not a finding
@@ -141,7 +156,9 @@ counseling'): the finding is not current."""
 _NOT_ASSERTED = re.compile(
     r"\b(rule out|r/o|(to )?(evaluate|assess|screen) for|concern for|question of|possible|"
     r"possibly|suspect(ed)?|may have|family history|mother|father|sister|brother|son|"
-    r"daughter|spouse|wife|husband|parents?|siblings?|allerg(?:y|ies|ic))\b[^.;]*$"
+    r"daughter|spouse|wife|husband|parents?|siblings?|allerg(?:y|ies|ic)|"
+    r"(?:separate|prior|previous|another|other|old|earlier|different) (?:\d{4} )?(?:[a-z]+ )?"
+    r"claim|non-?industrial)\b[^.;]*$"
 )
 """Cues that a finding is not asserted of this patient (NegEx's uncertainty and ConText's
 other-experiencer cues; a drug named in an allergy list is not one being taken): the mention
@@ -181,7 +198,7 @@ ignored for criteria about planning (`counts_plans`)."""
 
 _REVERSAL = re.compile(
     r"\b(now|currently|since|no longer|at (re-?eval|re-?evaluation|follow-?up|discharge)|today|"
-    r"has (since )?resolved|but|s/p|post-?op(erative(ly)?)?)\b|"
+    r"has (since )?resolved|but|however|s/p|post-?op(erative(ly)?)?)\b|"
     # a dated entry of a later visit ("02/2024 (s/p arthroscopy): no effusion")
     r"\b(?:\d{1,2}/){1,2}\d{2,4}\b[^.:;]{0,40}:"
 )
@@ -220,24 +237,32 @@ class _Hit:
 def _doc_lines(
     case: CaseFile, skip: frozenset[tuple[str, int]]
 ) -> Iterator[tuple[str, str, list[tuple[int, Line]]]]:
-    """Each document's text (lines joined by spaces, so a phrase wrapped over two lines is
-    found; a line that starts a list item ends the one before, as a sentence would) with the
-    start offset of every line."""
+    """Each document's text with the start offset of every line. Lines are joined by spaces,
+    so a phrase wrapped over two lines is found; a word hyphenated at a line's end joins the
+    next line's lower-case start ('neuro-' + 'pathy': 'neuropathy', as PDF text extraction
+    breaks words); a line that starts a list item ends the one before, as a sentence would."""
     for doc in case.documents:
+        lines = [ln for ln in doc.lines if (doc.id, ln.number) not in skip]
         parts: list[str] = []
         offsets: list[tuple[int, Line]] = []
         pos = 0
-        for line in doc.lines:
-            if (doc.id, line.number) in skip:
-                continue
-            if parts:
-                parts.append(";" if _LIST_ITEM.match(line.text) else " ")
+        for i, line in enumerate(lines):
+            text = line.text
+            nxt = lines[i + 1].text if i + 1 < len(lines) else None
+            if nxt is None:
+                sep = ""
+            elif _BROKEN_WORD.search(text) and nxt[:1].islower():
+                text, sep = text[:-1], ""
+            else:
+                sep = ";" if _LIST_ITEM.match(nxt) else " "
             offsets.append((pos, line))
-            parts.append(line.text)
-            pos += len(line.text) + 1
+            parts += [text, sep]
+            pos += len(text) + len(sep)
         yield doc.id, "".join(parts).lower(), offsets
 
 
+_BROKEN_WORD = re.compile(r"[a-z]-$")
+"""A line ending in a word broken by a hyphen ('neuro-')."""
 _LIST_ITEM = re.compile(r"\s*(?:[-*\u2022\u00b7]\s|\d{1,2}[.)]\s)")
 """A line that starts a bulleted or numbered list item."""
 
@@ -277,7 +302,11 @@ def _hits(
                 if _HYPOTHETICAL.search(clause):
                     continue
                 after = text[m.end() : m.end() + 80]
-                if _PENDING_AFTER.search(after) or _HYPOTHETICAL_AFTER.search(after):
+                if (
+                    _PENDING_AFTER.search(after)
+                    or _HYPOTHETICAL_AFTER.search(after)
+                    or _OTHER_CLAIM_AFTER.search(after)
+                ):
                     continue
                 near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
                 negated = bool(
@@ -287,7 +316,8 @@ def _hits(
                     or _stopped_before(near)
                     or _normal_before(near)
                     or _SCOPED_NEGATION.search(clause)
-                    or _POST_NEGATION.search(after[:40])
+                    or _POST_NEGATION.search(after)
+                    or _POST_LIST_NEGATION.search(after)
                     or _RESOLVED_AFTER.search(after)
                 )
                 found.append((m.start(), m.group(0), not negated))
