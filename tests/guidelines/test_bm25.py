@@ -14,7 +14,7 @@ from imr_llm.guidelines._tokens import tokenize
 def test_scores_are_rank_bm25s_to_the_last_bit() -> None:
     corpus = [tokenize(e.search_text()) for e in load_library()]
     ours, theirs = Bm25(corpus), BM25Okapi(corpus)
-    vocabulary = sorted({t for doc in corpus for t in doc}) + ["unseen", "zzz"]
+    vocabulary = [*sorted({t for doc in corpus for t in doc}), "unseen", "zzz"]
     rng = random.Random(0)
     for _ in range(200):
         query = rng.choices(vocabulary, k=rng.randint(1, 8))
