@@ -21,10 +21,18 @@ sessions' and 'physical therapy, 6 visits' ask for the same thing)."""
 
 
 def content_tokens(text: str) -> frozenset[str]:
-    """`canonical` words minus `IGNORED` ones and bare numbers, stemmed (`imr_llm._text.stem`)."""
+    """`canonical` words minus `IGNORED` ones and bare numbers, stemmed (`imr_llm._text.stem`).
+    Short texts (criterion labels, phrases: the same few hundred across a run) are memoised."""
+    return _short_content_tokens(text) if len(text) <= 300 else _content_tokens(text)
+
+
+def _content_tokens(text: str) -> frozenset[str]:
     return frozenset(
         stem(word) for word in canonical(text).split() if word not in IGNORED and not word.isdigit()
     )
+
+
+_short_content_tokens = lru_cache(maxsize=8192)(_content_tokens)
 
 
 def phrase_match(gold: str, predicted: str, threshold: float = 0.5) -> bool:
