@@ -61,3 +61,29 @@ def test_patched_create_is_built_once_and_calls_this_threads_sender() -> None:
         t.join()
     assert functions[0] is functions[1] is functions[2]
     assert seen == {"a": ["a"], "b": ["b"]}
+
+
+def test_the_async_validator_check_is_memoised_and_still_refuses() -> None:
+    import pytest
+    from instructor.v2.core import patch as core_patch
+    from instructor.v2.validation import async_validators
+
+    import imr_llm.llm._prepared  # noqa: F401  # applies the memo on import
+
+    check = async_validators.reject_async_validators
+    assert getattr(check, "memoised_by_imr_llm", False)
+    assert core_patch.reject_async_validators is check  # type: ignore[attr-defined]
+
+    class Plain(BaseModel):
+        x: int
+
+    class WithAsync(BaseModel):
+        x: int
+
+        def check_x(self) -> None: ...
+
+    WithAsync.check_x.__async_validator__ = True  # type: ignore[attr-defined]
+    for _ in range(2):
+        assert check(Plain) is None
+        with pytest.raises(ValueError, match="async validators"):
+            check(WithAsync)

@@ -39,6 +39,38 @@ def prepared(response_model: type[T]) -> type[T]:
     return wrapped
 
 
+def _memoise_async_validator_check() -> None:
+    """instructor (v2) checks a response model for async validators five or six times per
+    request (`reject_async_validators`: a walk over the class's whole MRO, a fifth of the
+    client's CPU per call at 32 connections). The answer depends on the class alone, so it is
+    memoised per class; a class with an async validator still raises every time (an exception
+    is not cached). Other instructor layouts are left as they are."""
+    try:
+        from instructor.v2.core import patch as core_patch
+        from instructor.v2.validation import async_validators
+    except ImportError:
+        return
+    original = getattr(async_validators, "reject_async_validators", None)
+    if original is None or getattr(original, "memoised_by_imr_llm", False):
+        return
+    cached = lru_cache(maxsize=1024)(original)
+
+    def reject_async_validators(response_model: Any) -> None:
+        try:
+            hash(response_model)
+        except TypeError:
+            return original(response_model)  # type: ignore[no-any-return]
+        return cached(response_model)  # type: ignore[no-any-return]
+
+    reject_async_validators.memoised_by_imr_llm = True  # type: ignore[attr-defined]
+    async_validators.reject_async_validators = reject_async_validators
+    if getattr(core_patch, "reject_async_validators", None) is original:
+        setattr(core_patch, "reject_async_validators", reject_async_validators)  # noqa: B010
+
+
+_memoise_async_validator_check()
+
+
 def create_chat_completion(client: Any, body: dict[str, Any]) -> Any:
     """`client.chat.completions.create(**body)` minus the SDK's per-call parameter transform.
 
