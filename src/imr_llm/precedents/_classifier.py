@@ -138,6 +138,7 @@ class DecisionClassifier:
     ) -> None:
         """Fit on `precedents`; `vectorizer` and `features` (its rows for these precedents)
         reuse a vocabulary already fitted on a whole corpus (see `PrecedentCorpus.classifier`)."""
+        from sklearn import config_context
         from sklearn.linear_model import LogisticRegression
 
         labels = [p.decision == "Overturned" for p in precedents]
@@ -155,7 +156,13 @@ class DecisionClassifier:
             )
         self._vectorizer = vectorizer
         self._model = LogisticRegression(C=c, class_weight="balanced", max_iter=1000)
-        with single_threaded_blas():
+        # the features are a TF-IDF matrix and the parameters are set here: scikit-learn's own
+        # checks of both (its documented switches) cost a tenth of a fit, and an eval fits once
+        # per left-out letter
+        with (
+            single_threaded_blas(),
+            config_context(assume_finite=True, skip_parameter_validation=True),
+        ):
             self._model.fit(features, labels)
 
         self._weights = _term_weights(vectorizer, self._model)
