@@ -43,6 +43,7 @@ class CriterionSpec(Contract):
     unmet: list[str] = Field(default_factory=list)
     check: CodeCheck | None = None
     counts_plans: bool = False  # a planned procedure is the finding (e.g. invasive_planned)
+    counts_goals: bool = False  # a stated goal is the finding (e.g. return_to_work_goal)
 
 
 def criteria_file() -> Path:
@@ -187,6 +188,20 @@ _NORMAL_BEFORE = re.compile(
 """A normal result written just before the finding it qualifies ('sensation intact to light
 touch in all dermatomes'); not across a termination term."""
 
+_REQUEST_FORM = re.compile(
+    r"\b(rfa|request for authori[sz]ation|reason(?: for (?:the )?request)?\s*:|"
+    r"indication(?: listed| given)?(?: on (?:the )?(?:form|request))?\s*:|"
+    r"diagnosis on (?:the )?(?:form|request))[^.;]*$"
+)
+"""A finding named on a request form (the reason or indication written on an RFA) is the
+requester's claim, not documentation of it: it counts neither way."""
+_GOAL = re.compile(
+    r"\b(goals?|ltg|stg|(?:pt|patient|he|she|the injured worker) will be (?:able|independent)|"
+    r"target(?:ed)?|hopes? (?:to|that)|would like to|wants to)\b[^.;]*$"
+)
+"""A goal or a hope is not a finding yet ('LTG: independent with a home exercise program by
+discharge', 'goals: return to full duty'), except for criteria about goals (`counts_goals`)."""
+
 _PLANNED = re.compile(
     r"\b(will (obtain|order|check|get|request|schedule|consider|run|review|perform|instruct)|"
     r"plan(s|ned)? (to|for)|"
@@ -283,6 +298,7 @@ def _hits(
     skip: frozenset[tuple[str, int]],
     *,
     counts_plans: bool = False,
+    counts_goals: bool = False,
 ) -> list[_Hit]:
     hits: list[_Hit] = []
     order = 0
@@ -299,7 +315,9 @@ def _hits(
                 clause = text[max(0, m.start() - CLAUSE_WINDOW) : m.start()]
                 if _NOT_ASSERTED.search(clause) or (not counts_plans and _PLANNED.search(clause)):
                     continue
-                if _HYPOTHETICAL.search(clause):
+                if _HYPOTHETICAL.search(clause) or _REQUEST_FORM.search(clause):
+                    continue
+                if not counts_goals and _GOAL.search(clause):
                     continue
                 after = text[m.end() : m.end() + 80]
                 if (
@@ -334,13 +352,14 @@ def findings_status(
     *,
     skip: frozenset[tuple[str, int]] = frozenset(),
     counts_plans: bool = False,
+    counts_goals: bool = False,
 ) -> tuple[CriterionStatus, list[Evidence]]:
     """Met when the records state a supporting finding, not met when they state its absence.
     The latest document that mentions the finding decides; within it a supporting finding wins
     (an exam lists normal parts beside the abnormal one: 'decreased sensation L5; motor 5/5'),
     unless a statement of absence follows it across a change over time ('had numbness, now
     resolved')."""
-    hits = _hits(case, met, unmet, skip, counts_plans=counts_plans)
+    hits = _hits(case, met, unmet, skip, counts_plans=counts_plans, counts_goals=counts_goals)
     if not hits:
         return "not documented", []
     doc_hits = [h for h in hits if h.doc_id == hits[-1].doc_id]
@@ -595,7 +614,12 @@ def check_criteria(
             )
         else:
             status, evidence = findings_status(
-                case, met, unmet, skip=skip, counts_plans=spec.counts_plans
+                case,
+                met,
+                unmet,
+                skip=skip,
+                counts_plans=spec.counts_plans,
+                counts_goals=spec.counts_goals,
             )
             checks.append(
                 CriterionCheck(criterion=spec.label, status=status, evidence=evidence, id=cid)
