@@ -54,7 +54,7 @@ def _accuracy(split: str) -> tuple[float, list[str]]:
         ("findings_blind_5/findings.jsonl", 0.82),
         ("findings_blind_6/findings.jsonl", 0.85),
         ("findings_blind_7/findings.jsonl", 0.79),  # scored once: 0.688 -> 0.714; then spent
-        ("findings_blind_8/findings.jsonl", 0.76),  # scored once: 0.635 -> 0.677 -> 0.683; then spent
+        ("findings_blind_8/findings.jsonl", 0.76),  # once: 0.635 -> 0.677 -> 0.683; then spent
         ("findings_blind_9/findings.jsonl", 0.69),  # scored once: 0.619 -> 0.651 -> 0.667 -> 0.693
     ],
 )
