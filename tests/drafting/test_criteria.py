@@ -9,12 +9,12 @@ import pytest
 
 from imr_llm.drafting._criteria import (
     check_criteria,
-    findings_status,
     injury_date,
     load_criteria,
     prior_visits,
     requested_visits,
 )
+from imr_llm.drafting._findings import findings_status
 from imr_llm.guidelines._routing import load_router
 from imr_llm.records import case_from_text
 

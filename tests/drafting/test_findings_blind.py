@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from imr_llm.drafting._criteria import findings_status, load_criteria
+from imr_llm.drafting._criteria import load_criteria
+from imr_llm.drafting._findings import findings_status
 from imr_llm.records import case_from_text
 
 DATA = Path(__file__).resolve().parents[2] / "evals" / "datasets" / "findings_blind"
