@@ -20,10 +20,11 @@ from imr_llm.records import CaseFile, Line
 
 _NEGATION = re.compile(
     r"\b(no|not|denie[sd]|deny|without|negative for|neg for|absence of|absent|free of|none|"
-    r"never|ruled out)\b[^.;:]*$"
+    r"never|ruled out)\b[^.;:\u2022|]*$"
 )
 _STOPPED_BEFORE = re.compile(
-    r"\b(stopped|quit|discontinued|non-?compliant with|weaned off|declined?s?)\b([^.;:,]{0,25})$"
+    r"\b(stopped|quit|discontinued|non-?compliant with|weaned off|declined?s?|refuse[sd]?)\b"
+    r"([^.;:,]{0,25})$"
 )
 """Stopping or refusing what follows closely ('stopped doing his home exercises', 'weaned off
 Percocet', 'declined the recommended decompression'); not across a termination term ('quit
@@ -35,13 +36,13 @@ NEGATION_WINDOW = 40
 """Characters before a finding searched for a negation cue in the same clause (a minimal
 NegEx: 'denies numbness', 'no red flags', 'negative for fracture')."""
 
-_LIST_NEGATION = re.compile(r"\b(denie[sd]|deny|negative for|neg for|no|without|free of)\b")
+_LIST_NEGATION = re.compile(r"\b(denie[sd]|deny|negative(?: for)?|neg for|no|without|free of)\b")
 """A negation trigger whose scope runs over a list to the end of the sentence (ConText):
 'denies fever, chills, unexplained weight loss, bowel/bladder incontinence, saddle anesthesia'.
 The scope ends at a termination term (`_TERMINATION`)."""
 _TERMINATION = re.compile(
     r"\b(but|however|although|though|yet|except|aside from|apart from|still|whereas|"
-    r"other than|positive for|complains? of|c/o|reports?|endorses?|with|due to|because|"
+    r"other than|positive(?: for)?|complains? of|c/o|reports?|endorses?|with|due to|because|"
     r"secondary to)\b|\+"
 )
 """ConText's termination terms: a negation's scope ends at them."""
@@ -61,6 +62,8 @@ _POST_NEGATION = re.compile(
     r"no(?=\s*(?:[.;,]|$))|non-?adherent|non-?compliant|"
     r"not (done|performed|present|seen|checked|noted|tried|obtained|elicited|reported|"
     r"reviewed|assessed|completed|addressed|on file|available)|"
+    r"never (?:done|performed|obtained|checked|tried)|"
+    r"removed from (?:the )?(?:problem |med\w* )?list|"
     r"unremarkable|resolved|within normal limits|wnl|"
     r"discontinued|stopped|tapered off|d/c'?d|ruled out|(?:in )?(?:full |complete )?remission|"
     r"no longer (?:planned|present|indicated|being considered))\b"
@@ -83,6 +86,12 @@ _OTHER_CLAIM_AFTER = re.compile(
 )
 """A finding of another claim or injury ('... positive Lachman (old non-industrial ACL tear)',
 '... (related to a separate cervical claim)'): not of this one."""
+
+_RELATIVE_AFTER = re.compile(
+    r"^[a-z]*\s+(?:mother|father|wife|husband|spouse|son|daughter|sister|brother|parents?|"
+    r"relative|co-?worker|friend)\b"
+)
+"""A finding that qualifies another person ('caregiver for her homebound mother')."""
 
 _PENDING_AFTER = re.compile(r"^[^.;]{0,40}?\b(pending|to be (scored|reviewed|read))\b")
 """A test done but not resulted ('UDS collected today ... results pending'): not a finding
@@ -125,7 +134,7 @@ _HYPOTHETICAL_AFTER = re.compile(
 """The same written after the finding ('red flag precautions', 'opioids would be a last
 resort')."""
 _NORMAL_BEFORE = re.compile(
-    r"\b(intact|normal|symmetric(?:al)?|unremarkable|wnl)\b([^.;:,]{0,25})$"
+    r"(\bintact|\bnormal|\bsymmetric(?:al)?|\bunremarkable|\bwnl|\b5/5)\b([^.;:,]{0,25})$"
 )
 """A normal result written just before the finding it qualifies ('sensation intact to light
 touch in all dermatomes'); not across a termination term."""
@@ -176,7 +185,7 @@ def _normal_before(before: str) -> bool:
 
 def _list_negated(before: str) -> bool:
     """A list negation trigger earlier in the sentence with no termination term after it."""
-    sentence = re.split(r"[.;]", before)[-1]
+    sentence = re.split(r"[.;\u2022|]", before)[-1]  # a bullet or a table cell ends it too
     triggers = list(_LIST_NEGATION.finditer(sentence))
     return bool(triggers) and not _TERMINATION.search(sentence[triggers[-1].end() :])
 
@@ -266,6 +275,7 @@ def _hits(
                     _PENDING_AFTER.search(after)
                     or _HYPOTHETICAL_AFTER.search(after)
                     or _OTHER_CLAIM_AFTER.search(after)
+                    or _RELATIVE_AFTER.search(after)
                 ):
                     continue
                 near = text[max(0, m.start() - NEGATION_WINDOW) : m.start()]
