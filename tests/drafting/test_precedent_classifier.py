@@ -3,6 +3,8 @@ letters are left out, absent on a corpus too small to fit, and carried by every 
 
 from __future__ import annotations
 
+import pytest
+
 from imr_llm.drafting import draft_item
 from imr_llm.precedents import DecisionClassifier, Precedent, PrecedentCorpus
 from imr_llm.records import CaseFile
@@ -102,3 +104,19 @@ def test_fast_probability_equals_sklearns_predict_proba_on_the_shipped_corpus() 
             features = clf._vectorizer.transform([precedent_text(request, summary)])
             expected = float(clf._model.predict_proba(features)[0][1])
             assert abs(clf.p_overturned(request, summary) - expected) < 1e-12
+
+
+def test_left_out_fits_are_kept_least_recently_used_first_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from imr_llm.precedents import _corpus, load_precedents
+
+    corpus = load_precedents()
+    fresh = PrecedentCorpus(corpus.precedents)
+    monkeypatch.setattr(_corpus, "MAX_CLASSIFIERS", 2)
+    a, b, c = (frozenset({p.case_number}) for p in corpus.precedents[:3])
+    first = fresh.classifier(exclude=a)
+    fresh.classifier(exclude=b)
+    assert fresh.classifier(exclude=a) is first  # kept, and now the most recent
+    fresh.classifier(exclude=c)  # evicts b, not a
+    assert list(fresh._classifiers) == [a & fresh._letters, c & fresh._letters]

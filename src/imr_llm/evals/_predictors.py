@@ -110,24 +110,27 @@ class ModelPredictor:
         )
         self.cases = CaseCache()
 
-    def prepare(self, samples: Iterable[Sample], max_fits: int = 256) -> None:
+    def prepare(self, samples: Iterable[Sample], max_fits: int | None = None) -> None:
         """Fit, before the samples run, the precedents classifier each sample will ask for
-        (one per distinct left-out letter set, at most `max_fits`): fitted one after another
+        (one per distinct left-out letter set, at most `max_fits`, by default as many as the
+        corpus keeps: `precedents.MAX_CLASSIFIERS`): fitted one after another
         here they take ~3 ms each, while fits racing the run's threads for the GIL took 10x
         the CPU, and worker processes (`--workers`) inherit them instead of each fitting its
         own. One pass over the samples (a lazy dataset stays lazy: each is built and dropped)."""
         if self.task != "draft":
             return
         from imr_llm.precedents import load_precedents
+        from imr_llm.precedents._corpus import MAX_CLASSIFIERS
 
         corpus = self.draft_options.get("precedents") or load_precedents()
+        limit = MAX_CLASSIFIERS if max_fits is None else max_fits
         seen: set[frozenset[str]] = set()
         for sample in samples:
             exclude = self.prepare_key(sample)
             if exclude not in seen:
                 seen.add(exclude)
                 corpus.classifier(exclude=exclude)
-                if len(seen) >= max_fits:
+                if len(seen) >= limit:
                     return
 
     def prepare_key(self, sample: Sample) -> frozenset[str]:

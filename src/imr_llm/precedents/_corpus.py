@@ -9,8 +9,10 @@ letter (the eval leaves out the letter being scored).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
@@ -100,7 +102,8 @@ class PrecedentCorpus:
         docs = [self._tokens(p.request, p.service) for p in self.precedents]
         self._bm25 = Bm25(docs) if docs else None
         self._letters = frozenset(p.case_number for p in self.precedents)
-        self._classifiers: dict[frozenset[str], DecisionClassifier] = {}
+        # the most recently used fits, at most MAX_CLASSIFIERS (~10-20 KB each)
+        self._classifiers: OrderedDict[frozenset[str], DecisionClassifier] = OrderedDict()
         self._tfidf: tuple[Any, Any] | None = None
         self._fitting = threading.Lock()
 
@@ -134,6 +137,8 @@ class PrecedentCorpus:
         skip = frozenset(exclude) & self._letters
         found = self._classifiers.get(skip)
         if found is not None:
+            with contextlib.suppress(KeyError):  # another thread may have evicted it meanwhile
+                self._classifiers.move_to_end(skip)
             return found
         # One fit at a time: the eval's threads ask for the same letter's classifier at once,
         # and fits racing each other for the GIL each took ~100x their own time.
@@ -141,8 +146,8 @@ class PrecedentCorpus:
             found = self._classifiers.get(skip)
             if found is None:
                 found = self._fit(skip)
-                if len(self._classifiers) >= 256:
-                    self._classifiers.clear()
+                while len(self._classifiers) >= MAX_CLASSIFIERS:
+                    self._classifiers.popitem(last=False)  # the least recently used
                 self._classifiers[skip] = found
         return found
 
@@ -158,6 +163,12 @@ class PrecedentCorpus:
             vectorizer=vectorizer if matrix is not None else None,
             features=matrix[rows] if matrix is not None else None,
         )
+
+
+MAX_CLASSIFIERS = 4096
+"""Left-out-letter fits kept per corpus (least recently used dropped first). An eval prepares
+up to this many before its samples run; clearing all of them at 256, as before, made an eval
+of more letters refit every later letter while its samples ran."""
 
 
 def default_corpus_file() -> Path:
