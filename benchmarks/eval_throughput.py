@@ -14,9 +14,10 @@ cold: copies of a letter are distinct cases, each copy needs its own precedents 
 per-copy`, as the same number of real letters in the precedents corpus would), the text caches
 and fits are cleared, and each configuration is measured in a new process, as an eval runs.
 Target: >= 0.7 at 32 connections on 2 cores, measured at 1,024 samples (a steady state: a
-256-sample run is 1.6 s of ideal time, of which the start takes ~0.25 s). `--repeat K` measures each configuration K times (the machine's
-speed varies between runs). `--profile` measures the last configuration in this process and
-prints its top client functions (cProfile over every thread of this process; not the workers').
+256-sample run is 1.6 s of ideal time, of which the start takes ~0.25 s). `--repeat K`
+measures each configuration K times (the machine's speed varies between runs). `--profile`
+measures the last configuration in this process and prints its top client functions (cProfile
+over every thread of this process; not the workers').
 """
 
 from __future__ import annotations
