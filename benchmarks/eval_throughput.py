@@ -76,22 +76,12 @@ def samples(n: int, fits: str = "per-copy") -> list[Sample]:
     corpus would (~1.8 items per fit, as in the shipped letters); with "per-letter" a letter's
     copies share one fit (the round-4 benchmark: half the fits a 256-item eval needs)."""
     base = load_dataset(GOLD, "draft").samples
-    if fits == "per-letter":
-        return [
-            base[i % len(base)].model_copy(
-                update={
-                    "id": f"{base[i % len(base)].id}#{i // len(base)}",
-                    "case_id": f"{base[i % len(base)].case_id}#{i // len(base)}",
-                }
-            )
-            for i in range(n)
-        ]
     letters = sorted({x for s in base for x in s.held_out})
     out = []
     for i in range(n):
         s, copy = base[i % len(base)], i // len(base)
         held_out = list(s.held_out)
-        if copy:
+        if copy and fits == "per-copy":
             at = letters.index(held_out[0]) if held_out and held_out[0] in letters else 0
             held_out.append(letters[(at + copy) % len(letters)])
         update = {"id": f"{s.id}#{copy}", "case_id": f"{s.case_id}#{copy}", "held_out": held_out}

@@ -80,17 +80,19 @@ _POST_LIST_NEGATION = re.compile(
 negative', 'Neer and Hawkins negative')."""
 
 
-_OTHER_CLAIM_AFTER = re.compile(
-    r"^[^.;]{0,60}?\b(?:(?:separate|prior|previous|another|other|old|earlier|different) "
-    r"(?:\d{4} )?(?:[a-z]+ )?claim|non-?industrial)\b"
+_OTHER_CLAIM = (
+    r"(?:separate|prior|previous|another|other|old|earlier|different) (?:\d{4} )?(?:[a-z]+ )?"
+    r"claim|non-?industrial"
 )
+"""Another claim or injury than this one."""
+_FAMILY = r"mother|father|sister|brother|son|daughter|spouse|wife|husband|parents?|siblings?"
+"""Relatives: other experiencers (ConText)."""
+
+_OTHER_CLAIM_AFTER = re.compile(rf"^[^.;]{{0,60}}?\b(?:{_OTHER_CLAIM})\b")
 """A finding of another claim or injury ('... positive Lachman (old non-industrial ACL tear)',
 '... (related to a separate cervical claim)'): not of this one."""
 
-_RELATIVE_AFTER = re.compile(
-    r"^[a-z]*\s+(?:mother|father|wife|husband|spouse|son|daughter|sister|brother|parents?|"
-    r"relative|co-?worker|friend)\b"
-)
+_RELATIVE_AFTER = re.compile(rf"^[a-z]*\s+(?:{_FAMILY}|relative|co-?worker|friend)\b")
 """A finding that qualifies another person ('caregiver for her homebound mother')."""
 
 _PENDING_AFTER = re.compile(r"^[^.;]{0,40}?\b(pending|to be (scored|reviewed|read))\b")
@@ -107,10 +109,8 @@ counseling'): the finding is not current."""
 
 _NOT_ASSERTED = re.compile(
     r"\b(rule out|r/o|(to )?(evaluate|assess|screen) for|concern for|question of|possible|"
-    r"possibly|suspect(ed)?|may have|family history|mother|father|sister|brother|son|"
-    r"daughter|spouse|wife|husband|parents?|siblings?|allerg(?:y|ies|ic)|"
-    r"(?:separate|prior|previous|another|other|old|earlier|different) (?:\d{4} )?(?:[a-z]+ )?"
-    r"claim|non-?industrial)\b[^.;]*$"
+    rf"possibly|suspect(ed)?|may have|family history|{_FAMILY}|allerg(?:y|ies|ic)|"
+    rf"{_OTHER_CLAIM})\b[^.;]*$"
 )
 """Cues that a finding is not asserted of this patient (NegEx's uncertainty and ConText's
 other-experiencer cues; a drug named in an allergy list is not one being taken): the mention
@@ -173,13 +173,10 @@ now resolved'): the later statement then wins."""
 CLAUSE_WINDOW = 150
 
 
-def _stopped_before(before: str) -> bool:
-    m = _STOPPED_BEFORE.search(before)
-    return m is not None and not _TERMINATION.search(m.group(2))
-
-
-def _normal_before(before: str) -> bool:
-    m = _NORMAL_BEFORE.search(before)
+def _closely_before(cue: re.Pattern[str], before: str) -> bool:
+    """`cue` (its second group: the words up to the finding) ends `before`, with no
+    termination term between it and the finding."""
+    m = cue.search(before)
     return m is not None and not _TERMINATION.search(m.group(2))
 
 
@@ -283,8 +280,8 @@ def _hits(
                     _NEGATION.search(near)
                     or _list_negated(clause)
                     or _NEGATION_RIGHT_BEFORE.search(near)
-                    or _stopped_before(near)
-                    or _normal_before(near)
+                    or _closely_before(_STOPPED_BEFORE, near)
+                    or _closely_before(_NORMAL_BEFORE, near)
                     or _SCOPED_NEGATION.search(clause)
                     or _POST_NEGATION.search(after)
                     or _POST_LIST_NEGATION.search(after)
