@@ -162,6 +162,13 @@ class ModelPredictor:
         return completion.value, completion.usage
 
 
+def prepare(predictor: Any, samples: Iterable[Sample]) -> None:
+    """Run the predictor's `prepare(samples)` (its fits before the samples run), if it has one."""
+    method = getattr(predictor, "prepare", None)
+    if method is not None:
+        method(samples)
+
+
 def load_prompt_set(directory: str | Path | None) -> tuple[PromptSet, str]:
     """(PromptSet, its version) for a `--prompts` directory; None means the defaults. Loaded
     once per run and handed to every sample, so templates are not re-read per call."""

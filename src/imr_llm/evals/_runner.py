@@ -44,7 +44,7 @@ from imr_llm.evals._eval_results import (
 from imr_llm.evals._gates import GateResult, evaluate_gates, parse_gates, raise_on_failure
 from imr_llm.evals._lazy import sample_ids, without
 from imr_llm.evals._metrics import aggregate, headline, usage_metrics
-from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor
+from imr_llm.evals._predictors import Predictor, load_prompt_set, make_predictor, prepare
 from imr_llm.evals._results import ResultsWriter, SampleResult
 from imr_llm.evals._runinfo import check_resumable, run_lock, write_json
 from imr_llm.evals._samples import Dataset, Sample, Task, load_dataset, sample_fingerprint
@@ -205,9 +205,7 @@ def _run_samples(
             ),
         )
         return
-    prepare = getattr(predictor, "prepare", None)
-    if prepare is not None:
-        prepare(todo)
+    prepare(predictor, todo)
     bar = tqdm(
         total=total, initial=total - len(todo), desc=label, file=sys.stderr, disable=not progress
     )
@@ -390,9 +388,7 @@ def _run_variant(
             if batch is not None:  # model requests as Batch API rounds
                 from imr_llm.evals._batch import run_batch_samples
 
-                prepare = getattr(predictor, "prepare", None)
-                if prepare is not None:
-                    prepare(todo)
+                prepare(predictor, todo)
                 run_batch_samples(
                     predictor,
                     todo,

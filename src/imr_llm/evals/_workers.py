@@ -42,6 +42,7 @@ from typing import Any
 from tqdm import tqdm
 
 from imr_llm._errors import ImrLlmError, InputError
+from imr_llm.evals._predictors import prepare
 from imr_llm.evals._results import ResultsWriter, SampleResult
 from imr_llm.evals._samples import Sample
 from imr_llm.llm._client import stop_requests
@@ -345,8 +346,8 @@ def run_samples_in_processes(
     # left-out letter) is fitted by the workers, each for the samples it will be given, at the
     # same time; else here, before the fork, for all of them.
     shares = _Shares.of(predictor, todo, workers)
-    if shares is None and getattr(predictor, "prepare", None) is not None:
-        predictor.prepare(todo)
+    if shares is None:
+        prepare(predictor, todo)
     pool: list[_Worker] = []
     # What the children inherit is never collected there: frozen, their collections do not
     # walk (and so copy, page by page) the parent's objects (the `gc.freeze` recipe for fork).

@@ -270,7 +270,7 @@ def document_signals(doc: Document) -> dict[DocumentClass, tuple[int, list[int]]
         hits = list(islice((ln.number for ln in content if pattern.search(ln.text)), 3))
         if hits:
             old = scores.get(kind, (0, []))
-            scores[kind] = (old[0] + min(len(hits), 3), old[1] + hits[:3])
+            scores[kind] = (old[0] + len(hits), old[1] + hits)
     return scores
 
 
